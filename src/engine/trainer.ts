@@ -1,0 +1,522 @@
+/**
+ * The cohort trainer: one teacher and K students trained together on the same batches, in the
+ * modes of METHOD.md (KD, ML, KD+ML online, KD+ML offline, independent).
+ *
+ * One step: every trained network runs forward in training mode on the same (augmented) batch,
+ * each network's loss uses the others' current outputs as stop-gradient targets, and a single
+ * backward pass over the sum of the losses yields every network's gradients (the stop-gradients
+ * make the sum's gradient for network k exactly the gradient of L_k). A frozen teacher runs in
+ * inference mode outside the tape. Each network then takes its own SGD-momentum step with L2 weight
+ * decay. The step's loss terms come back in a single read, which is also where NaN/Inf is caught:
+ * before any weight is updated, so the weights stay at the last good step.
+ *
+ * No DOM, no React: this runs in the Web Worker, in Node tests and in the benchmark.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { assembleBatch, drawAugment, type Samples, type TrainData } from './batch';
+import {
+  MODE_LABELS,
+  usesFrozenTeacher,
+  usesPeers,
+  usesTeacher,
+  validateRunConfig,
+  type RunConfig,
+} from './config';
+import { ensembleBoxRows, ensembleRows } from './ensemble';
+import { EngineError } from './errors';
+import { boxLossTerms, studentLossTerms, type LossTerms } from './losses';
+import { boxMetrics, classificationMetrics, type BoxMetrics, type ClassMetrics } from './metrics';
+import { buildNetwork, trainableParamCount } from './networks';
+import { deriveSeed, Rng } from './rng';
+
+export type Role = 'teacher' | 'student';
+export type Phase = 'teacher' | 'cohort';
+
+export interface NetworkInfo {
+  name: string;
+  role: Role;
+  arch: string;
+  width: number;
+  params: number;
+  /** Whether this network is updated in the cohort phase (a frozen teacher is not). */
+  trained: boolean;
+}
+
+export interface LossRecord {
+  ce: number;
+  kd: number;
+  ml: number;
+  total: number;
+}
+
+export type Metrics = ClassMetrics | BoxMetrics;
+
+export interface Evaluation {
+  phase: Phase;
+  epoch: number;
+  /** Per network (teacher, student1, ...). */
+  networks: Record<string, Metrics>;
+  /** Ensembles of the students: classification 'max' and 'mean'; detection 'mean' or 'median'. */
+  ensembles: Record<string, Metrics>;
+}
+
+export interface StepEvent {
+  type: 'step';
+  phase: Phase;
+  epoch: number;
+  /** Step within the epoch, from 0. */
+  step: number;
+  /** Steps done in this phase so far, from 1. */
+  globalStep: number;
+  stepsPerEpoch: number;
+  losses: Record<string, LossRecord>;
+  imagesPerSec: number;
+  ms: number;
+}
+
+export type TrainEvent =
+  | { type: 'start'; mode: RunConfig['mode']; seed: number; networks: NetworkInfo[]; backend: string; stepsPerEpoch: number; totalSteps: number }
+  | { type: 'phase'; phase: Phase; epochs: number }
+  | StepEvent
+  | { type: 'epoch'; evaluation: Evaluation }
+  | { type: 'done'; final: Evaluation; ms: number };
+
+/** Predictions of the final evaluation, kept for inspection (errors, boxes). */
+export interface Predictions {
+  /** Per network: [N, C] probabilities or [N, 4] boxes. */
+  networks: Record<string, Float32Array>;
+  ensembles: Record<string, Float32Array>;
+}
+
+export interface RunResult {
+  config: RunConfig;
+  networks: NetworkInfo[];
+  history: Evaluation[];
+  final: Evaluation;
+  predictions: Predictions;
+  /** The trained networks by name; the caller owns and disposes them. */
+  models: Record<string, tf.LayersModel>;
+  backend: string;
+  timings: { totalMs: number; teacherMs: number; cohortMs: number; meanStepMs: number };
+}
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onEvent?: (e: TrainEvent) => void;
+  /**
+   * A teacher already pre-trained for this seed (KD and KD+ML offline share one per seed). It is
+   * used frozen and not disposed by the trainer.
+   */
+  pretrainedTeacher?: tf.LayersModel;
+}
+
+const TEACHER = 'teacher';
+const studentName = (k: number) => `student${k + 1}`;
+
+/** Checks that the data fits the config; throws typed errors before any GPU work. */
+export function validateData(c: RunConfig, data: TrainData): void {
+  for (const [part, s] of [['train', data.train], ['test', data.test]] as const) {
+    if (!s || s.count === 0) throw new EngineError('EMPTY_DATASET', `The ${part} set has no images`, part);
+    if (s.size !== c.inputSize) {
+      throw new EngineError('SHAPE_MISMATCH', `The ${part} images are ${s.size} px but the networks take ${c.inputSize} px`, part);
+    }
+    if (s.images.length !== s.count * s.size * s.size * 3) {
+      throw new EngineError('SHAPE_MISMATCH', `The ${part} set holds ${s.images.length} bytes, expected ${s.count} x ${s.size} x ${s.size} x 3`, part);
+    }
+    if (c.task === 'classify') {
+      if (!s.labels || s.labels.length !== s.count) {
+        throw new EngineError('LABEL_MISMATCH', `The ${part} set has ${s.labels?.length ?? 0} labels for ${s.count} images`, part);
+      }
+      for (let i = 0; i < s.labels.length; i++) {
+        const l = s.labels[i];
+        if (!Number.isInteger(l) || l < 0 || l >= c.classes) {
+          const id = s.ids?.[i] ?? `#${i}`;
+          throw new EngineError('LABEL_MISMATCH', `Label ${l} of ${part} image ${id} is outside the ${c.classes} classes`, id);
+        }
+      }
+    } else if (!s.boxes || s.boxes.length !== s.count * 4) {
+      throw new EngineError('LABEL_MISMATCH', `The ${part} set has ${(s.boxes?.length ?? 0) / 4} boxes for ${s.count} images`, part);
+    }
+  }
+}
+
+/** Networks of a run, built from seeded weights: the same seed gives the same initial weights. */
+function buildCohort(c: RunConfig, withTeacher: boolean): { name: string; role: Role; model: tf.LayersModel; arch: string; width: number }[] {
+  const out: { name: string; role: Role; model: tf.LayersModel; arch: string; width: number }[] = [];
+  const make = (name: string, role: Role, arch: string, width: number) => ({
+    name,
+    role,
+    arch,
+    width,
+    model: buildNetwork({ arch, task: c.task, classes: c.classes, inputSize: c.inputSize, width, seed: deriveSeed(c.seed, name), name }),
+  });
+  if (withTeacher && c.teacher) out.push(make(TEACHER, 'teacher', c.teacher.arch, c.teacher.width ?? 1));
+  c.students.forEach((s, k) => out.push(make(studentName(k), 'student', s.arch, s.width ?? 1)));
+  return out;
+}
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new EngineError('CANCELLED', 'The run was cancelled');
+}
+
+interface Trainee {
+  name: string;
+  model: tf.LayersModel;
+  optimizer: tf.MomentumOptimizer;
+  vars: tf.Variable[];
+}
+
+function makeTrainee(name: string, model: tf.LayersModel, c: RunConfig): Trainee {
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  return { name, model, optimizer: tf.train.momentum(c.lr, c.momentum), vars };
+}
+
+/**
+ * Free an optimiser completely. tfjs 4.22's MomentumOptimizer.dispose() overrides SGDOptimizer's
+ * without calling it, so the kept learning-rate scalar `c` leaks one tensor per optimiser
+ * (tfjs-core/src/optimizers/momentum_optimizer.ts); dispose it here.
+ */
+function disposeOptimizer(o: tf.MomentumOptimizer): void {
+  o.dispose();
+  const c = (o as unknown as { c?: tf.Tensor }).c;
+  if (c && !c.isDisposed) c.dispose();
+}
+
+/** One optimiser step for a trainee: g + wd * w, then SGD with momentum (PyTorch's semantics). */
+function applyUpdate(t: Trainee, grads: tf.NamedTensorMap, weightDecay: number): void {
+  const named: { name: string; tensor: tf.Tensor }[] = [];
+  for (const v of t.vars) {
+    const g = grads[v.name];
+    if (!g) continue;
+    named.push({ name: v.name, tensor: weightDecay > 0 ? tf.add(g, tf.mul(v, weightDecay)) : g });
+  }
+  t.optimizer.applyGradients(named as Parameters<tf.MomentumOptimizer['applyGradients']>[0]);
+}
+
+function lossTermsFor(c: RunConfig, target: tf.Tensor2D, own: tf.Tensor2D, teacher: tf.Tensor2D | null, peers: tf.Tensor2D[], role: Role): LossTerms {
+  const independent = c.mode === 'independent';
+  const w =
+    role === 'teacher' || independent
+      ? { alpha: 1, beta: 0, gamma: 0 }
+      : { alpha: c.alpha, beta: usesTeacher(c.mode) ? c.beta : 0, gamma: usesPeers(c.mode) ? c.gamma : 0 };
+  const t = role === 'teacher' || independent ? null : teacher;
+  const p = role === 'teacher' || independent || !usesPeers(c.mode) ? [] : peers;
+  if (c.task === 'classify') {
+    return studentLossTerms({ labels: target, student: own, teacher: t, peers: p, ...w, temperature: c.temperature, tSquared: c.tSquared });
+  }
+  return boxLossTerms({ target, student: own, teacher: t, peers: p, ...w });
+}
+
+interface PhaseSpec {
+  phase: Phase;
+  epochs: number;
+  trainees: Trainee[];
+  /** Names of the trainees that are students (their peers are the other students). */
+  students: string[];
+  teacherName: string | null;
+  frozenTeacher: tf.LayersModel | null;
+}
+
+/** Number of optimisation steps per epoch for a training set. */
+export function stepsPerEpochFor(c: RunConfig, train: Samples): number {
+  const full = Math.ceil(train.count / c.batchSize);
+  return c.stepsPerEpoch ? Math.min(c.stepsPerEpoch, full) : full;
+}
+
+async function runPhase(
+  c: RunConfig,
+  data: TrainData,
+  spec: PhaseSpec,
+  rng: Rng,
+  opts: TrainOptions,
+  evaluateEpoch: (epoch: number) => Promise<Evaluation>,
+  stepTimes: number[],
+): Promise<Evaluation[]> {
+  const history: Evaluation[] = [];
+  const steps = stepsPerEpochFor(c, data.train);
+  const all = Array.from({ length: data.train.count }, (_, i) => i);
+  let globalStep = 0;
+  for (let epoch = 0; epoch < spec.epochs; epoch++) {
+    const order = rng.shuffled(all);
+    for (let step = 0; step < steps; step++) {
+      checkAborted(opts.signal);
+      const t0 = performance.now();
+      const idx = order.slice(step * c.batchSize, (step + 1) * c.batchSize);
+      const augments = idx.map(() => drawAugment(rng, c.augment));
+      const batch = assembleBatch(data.train, idx, c.normalization, c.classes, augments);
+      const losses = await trainStep(c, spec, batch, epoch, step);
+      globalStep++;
+      const ms = performance.now() - t0;
+      stepTimes.push(ms);
+      opts.onEvent?.({
+        type: 'step',
+        phase: spec.phase,
+        epoch,
+        step,
+        globalStep,
+        stepsPerEpoch: steps,
+        losses,
+        imagesPerSec: (idx.length * 1000) / ms,
+        ms,
+      });
+    }
+    checkAborted(opts.signal);
+    const evaluation = await evaluateEpoch(epoch);
+    history.push(evaluation);
+    opts.onEvent?.({ type: 'epoch', evaluation });
+  }
+  return history;
+}
+
+async function trainStep(
+  c: RunConfig,
+  spec: PhaseSpec,
+  batch: ReturnType<typeof assembleBatch>,
+  epoch: number,
+  step: number,
+): Promise<Record<string, LossRecord>> {
+  const names = spec.trainees.map((t) => t.name);
+  let report: tf.Tensor | null = null;
+  const grads = tf.tidy(() => {
+    const x = tf.tensor4d(batch.x, [batch.n, c.inputSize, c.inputSize, 3]);
+    const target = (c.task === 'classify' ? tf.tensor2d(batch.y!, [batch.n, c.classes]) : tf.tensor2d(batch.boxes!, [batch.n, 4])) as tf.Tensor2D;
+    const frozen = spec.frozenTeacher ? (spec.frozenTeacher.apply(x, { training: false }) as tf.Tensor2D) : null;
+    const vars = spec.trainees.flatMap((t) => t.vars);
+    const { grads } = tf.variableGrads(() => {
+      const outputs = new Map<string, tf.Tensor2D>();
+      for (const t of spec.trainees) outputs.set(t.name, t.model.apply(x, { training: true }) as tf.Tensor2D);
+      const teacherOut = frozen ?? (spec.teacherName ? outputs.get(spec.teacherName)! : null);
+      const terms = spec.trainees.map((t) => {
+        const role: Role = t.name === spec.teacherName ? 'teacher' : 'student';
+        const peers = role === 'student' ? spec.students.filter((s) => s !== t.name).map((s) => outputs.get(s)!) : [];
+        return lossTermsFor(c, target, outputs.get(t.name)!, teacherOut, peers, role);
+      });
+      report = tf.keep(tf.stack(terms.flatMap((t) => [t.ce, t.kd, t.ml, t.total])));
+      return tf.addN(terms.map((t) => t.total)) as tf.Scalar;
+    }, vars);
+    return grads;
+  });
+  const values = await report!.data();
+  tf.dispose(report!);
+  const losses: Record<string, LossRecord> = {};
+  names.forEach((n, i) => {
+    losses[n] = { ce: values[i * 4], kd: values[i * 4 + 1], ml: values[i * 4 + 2], total: values[i * 4 + 3] };
+  });
+  const bad = names.find((n) => !Number.isFinite(losses[n].total));
+  if (bad) {
+    tf.dispose(grads);
+    throw new EngineError(
+      'NAN_LOSS',
+      `The loss of ${bad} became ${losses[bad].total} at epoch ${epoch + 1}, step ${step + 1}; the weights are kept as they were after the previous step`,
+      bad,
+      { epoch, step, losses },
+    );
+  }
+  tf.tidy(() => {
+    for (const t of spec.trainees) applyUpdate(t, grads, c.weightDecay);
+  });
+  tf.dispose(grads);
+  return losses;
+}
+
+/** Forward the test set through each model in inference mode; [N, C] probabilities or [N, 4] boxes. */
+export async function predict(model: tf.LayersModel, s: Samples, c: RunConfig, batchSize = 32): Promise<Float32Array> {
+  const width = c.task === 'classify' ? c.classes : 4;
+  const out = new Float32Array(s.count * width);
+  const idx = Array.from({ length: s.count }, (_, i) => i);
+  for (let start = 0; start < s.count; start += batchSize) {
+    const chunk = idx.slice(start, start + batchSize);
+    const batch = assembleBatch(s, chunk, c.normalization, c.classes);
+    const y = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.n, c.inputSize, c.inputSize, 3]);
+      const o = model.apply(x, { training: false }) as tf.Tensor2D;
+      return c.task === 'classify' ? tf.softmax(o) : o;
+    });
+    out.set(await y.data(), start * width);
+    y.dispose();
+  }
+  return out;
+}
+
+function metricsOf(c: RunConfig, pred: Float32Array, s: Samples): Metrics {
+  return c.task === 'classify' ? classificationMetrics(pred, s.labels!, c.classes) : boxMetrics(pred, s.boxes!);
+}
+
+/** Evaluate every network and the students' ensembles on `s`. */
+export async function evaluateCohort(
+  c: RunConfig,
+  models: { name: string; role: Role; model: tf.LayersModel }[],
+  s: Samples,
+  phase: Phase,
+  epoch: number,
+): Promise<{ evaluation: Evaluation; predictions: Predictions }> {
+  const preds: Record<string, Float32Array> = {};
+  for (const m of models) preds[m.name] = await predict(m.model, s, c);
+  const networks: Record<string, Metrics> = {};
+  for (const m of models) networks[m.name] = metricsOf(c, preds[m.name], s);
+  const students = models.filter((m) => m.role === 'student').map((m) => preds[m.name]);
+  const ensemblePreds: Record<string, Float32Array> = {};
+  if (students.length > 0) {
+    if (c.task === 'classify') {
+      ensemblePreds.max = ensembleRows(students, 'max');
+      ensemblePreds.mean = ensembleRows(students, 'mean');
+    } else {
+      ensemblePreds[c.boxEnsemble] = ensembleBoxRows(students, c.boxEnsemble);
+    }
+  }
+  const ensembles: Record<string, Metrics> = {};
+  for (const [k, v] of Object.entries(ensemblePreds)) ensembles[k] = metricsOf(c, v, s);
+  return { evaluation: { phase, epoch, networks, ensembles }, predictions: { networks: preds, ensembles: ensemblePreds } };
+}
+
+/**
+ * Pre-train a teacher alone with CE (eq. 2), for KD and KD+ML offline. Returns the model; the
+ * caller owns it and can reuse it for every run of the same seed.
+ */
+export async function pretrainTeacher(c: RunConfig, data: TrainData, opts: TrainOptions = {}): Promise<tf.LayersModel> {
+  validateRunConfig(c);
+  validateData(c, data);
+  if (!c.teacher) throw new EngineError('INVALID_CONFIG', 'teacher: this mode needs a teacher', 'teacher');
+  const [teacher] = buildCohort({ ...c, students: [] }, true);
+  const trainee = makeTrainee(TEACHER, teacher.model, c);
+  const rng = new Rng(deriveSeed(c.seed, 'teacher-pretraining'));
+  const epochs = c.teacherEpochs ?? c.epochs;
+  opts.onEvent?.({ type: 'phase', phase: 'teacher', epochs });
+  try {
+    await runPhase(
+      c,
+      data,
+      { phase: 'teacher', epochs, trainees: [trainee], students: [], teacherName: TEACHER, frozenTeacher: null },
+      rng,
+      opts,
+      async (epoch) => (await evaluateCohort(c, [teacher], data.test, 'teacher', epoch)).evaluation,
+      [],
+    );
+  } catch (e) {
+    teacher.model.dispose();
+    throw e;
+  } finally {
+    disposeOptimizer(trainee.optimizer);
+  }
+  return teacher.model;
+}
+
+/**
+ * Train one run (one mode, one seed): pre-train and freeze the teacher where the mode asks for it
+ * (or use `opts.pretrainedTeacher`), then train the cohort for `c.epochs` epochs.
+ */
+export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOptions = {}): Promise<RunResult> {
+  validateRunConfig(c);
+  validateData(c, data);
+  const tStart = performance.now();
+  const frozenMode = usesFrozenTeacher(c.mode);
+  const stepTimes: number[] = [];
+  let teacherModel: tf.LayersModel | null = null;
+  let ownsTeacher = false;
+  let teacherMs = 0;
+  const built = buildCohort(c, usesTeacher(c.mode) && !frozenMode);
+  const disposeAll = () => {
+    for (const b of built) b.model.dispose();
+    if (ownsTeacher) teacherModel?.dispose();
+  };
+  try {
+    if (frozenMode) {
+      if (opts.pretrainedTeacher) teacherModel = opts.pretrainedTeacher;
+      else {
+        const t0 = performance.now();
+        teacherModel = await pretrainTeacher(c, data, opts);
+        ownsTeacher = true;
+        teacherMs = performance.now() - t0;
+      }
+    } else if (usesTeacher(c.mode)) {
+      teacherModel = built.find((b) => b.role === 'teacher')!.model;
+    }
+    const members: { name: string; role: Role; model: tf.LayersModel }[] = [];
+    if (teacherModel) members.push({ name: TEACHER, role: 'teacher', model: teacherModel });
+    for (const b of built) if (b.role === 'student') members.push(b);
+
+    const networks: NetworkInfo[] = members.map((m) => {
+      const b = built.find((x) => x.name === m.name);
+      const choice = m.role === 'teacher' ? c.teacher! : c.students[Number(m.name.slice('student'.length)) - 1];
+      return {
+        name: m.name,
+        role: m.role,
+        arch: b?.arch ?? choice.arch,
+        width: b?.width ?? choice.width ?? 1,
+        params: trainableParamCount(m.model),
+        trained: !(m.role === 'teacher' && frozenMode),
+      };
+    });
+    const trainees = built.map((b) => makeTrainee(b.name, b.model, c));
+    const steps = stepsPerEpochFor(c, data.train);
+    opts.onEvent?.({
+      type: 'start',
+      mode: c.mode,
+      seed: c.seed,
+      networks,
+      backend: tf.getBackend(),
+      stepsPerEpoch: steps,
+      totalSteps: steps * c.epochs,
+    });
+    opts.onEvent?.({ type: 'phase', phase: 'cohort', epochs: c.epochs });
+    const t1 = performance.now();
+    let lastPredictions: Predictions | null = null;
+    const rng = new Rng(deriveSeed(c.seed, 'cohort'));
+    let history: Evaluation[];
+    try {
+      history = await runPhase(
+        c,
+        data,
+        {
+          phase: 'cohort',
+          epochs: c.epochs,
+          trainees,
+          students: c.students.map((_, k) => studentName(k)),
+          teacherName: usesTeacher(c.mode) && !frozenMode ? TEACHER : null,
+          frozenTeacher: frozenMode ? teacherModel : null,
+        },
+        rng,
+        opts,
+        async (epoch) => {
+          const r = await evaluateCohort(c, members, data.test, 'cohort', epoch);
+          lastPredictions = r.predictions;
+          return r.evaluation;
+        },
+        stepTimes,
+      );
+    } finally {
+      for (const t of trainees) disposeOptimizer(t.optimizer);
+    }
+    const cohortMs = performance.now() - t1;
+    const final = history[history.length - 1];
+    const models: Record<string, tf.LayersModel> = {};
+    for (const m of members) models[m.name] = m.model;
+    const totalMs = performance.now() - tStart;
+    opts.onEvent?.({ type: 'done', final, ms: totalMs });
+    return {
+      config: c,
+      networks,
+      history,
+      final,
+      predictions: lastPredictions!,
+      models,
+      backend: tf.getBackend(),
+      timings: {
+        totalMs,
+        teacherMs,
+        cohortMs,
+        meanStepMs: stepTimes.length ? stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length : 0,
+      },
+    };
+  } catch (e) {
+    disposeAll();
+    throw e;
+  }
+}
+
+/** Dispose every model of a result, except a shared pre-trained teacher the caller still needs. */
+export function disposeRun(r: RunResult, keep?: tf.LayersModel): void {
+  for (const m of Object.values(r.models)) if (m !== keep) m.dispose();
+}
+
+export { MODE_LABELS };

@@ -1,0 +1,51 @@
+/** Per-step total loss of every network, downsampled for drawing (the store keeps every point). */
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { StepPoint } from '../store/training';
+
+export const NETWORK_COLOURS: Record<string, string> = {
+  teacher: '#5b4bd6',
+  student1: '#2a9d8f',
+  student2: '#e76f51',
+  student3: '#e9c46a',
+  student4: '#264653',
+  ensemble: '#111111',
+};
+
+export function colourOf(name: string): string {
+  return NETWORK_COLOURS[name] ?? '#888888';
+}
+
+/** Keep at most `max` points: every k-th point plus the last, so the latest value is always drawn. */
+export function downsample<T>(points: T[], max = 600): T[] {
+  if (points.length <= max) return points;
+  const k = Math.ceil(points.length / max);
+  const out: T[] = [];
+  for (let i = 0; i < points.length; i += k) out.push(points[i]);
+  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]);
+  return out;
+}
+
+export function LossChart({ steps, names, term = 'total' }: { steps: StepPoint[]; names: string[]; term?: 'total' | 'ce' | 'kd' | 'ml' }) {
+  const rows = downsample(steps).map((p) => {
+    const row: Record<string, number> = { step: p.step };
+    for (const n of names) if (p.losses[n]) row[n] = p.losses[n][term];
+    return row;
+  });
+  return (
+    <figure className="chart" aria-label={`Loss (${term}) per step`}>
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} />
+          <YAxis width={48} />
+          <Tooltip />
+          <Legend />
+          {names.map((n) => (
+            <Line key={n} type="monotone" dataKey={n} stroke={colourOf(n)} dot={false} isAnimationActive={false} />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+      <figcaption>Loss ({term}) per step</figcaption>
+    </figure>
+  );
+}
