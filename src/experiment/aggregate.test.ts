@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { defaultRunConfig, type Mode } from '../engine/config';
+import type { Evaluation, NetworkInfo } from '../engine/trainer';
+import { aggregate, tableCsv, tableMarkdown, type RunRecord } from './aggregate';
+
+const acc = (accuracy: number) => ({ accuracy, confusion: [], sensitivity: [], specificity: [], auc: [], macroAuc: NaN, n: 10 });
+const networks: NetworkInfo[] = [
+  { name: 'teacher', role: 'teacher', arch: 'resnet152', width: 1, params: 1000, trained: true },
+  { name: 'student1', role: 'student', arch: 'resnet50', width: 1, params: 300, trained: true },
+  { name: 'student2', role: 'student', arch: 'resnet34', width: 1, params: 200, trained: true },
+];
+
+function run(method: Mode, seed: number, t: number | null, s1: number, s2: number, max: number, meanE: number): RunRecord {
+  const final: Evaluation = {
+    phase: 'cohort',
+    epoch: 0,
+    networks: { ...(t === null ? {} : { teacher: acc(t) }), student1: acc(s1), student2: acc(s2) },
+    ensembles: { max: acc(max), mean: acc(meanE) },
+  };
+  return {
+    method,
+    seed,
+    status: 'done',
+    config: defaultRunConfig({ mode: method, seed }),
+    networks: t === null ? networks.slice(1) : networks,
+    history: [final],
+    final,
+    backend: 'cpu',
+  };
+}
+
+describe('Table 2 aggregation', () => {
+  const runs = [
+    run('kd', 0, 0.9, 0.8, 0.82, 0.85, 0.84),
+    run('kd', 1, 0.92, 0.81, 0.8, 0.86, 0.85),
+    run('kd', 2, 0.91, 0.79, 0.81, 0.84, 0.83),
+    run('ml', 0, null, 0.83, 0.84, 0.87, 0.86),
+    run('ml', 1, null, 0.82, 0.85, 0.89, 0.88),
+    run('ml', 2, null, 0.84, 0.83, 0.88, 0.85),
+  ];
+  const t = aggregate(runs, ['kd', 'ml'], [0, 1, 2]);
+
+  it('mean and sample std per cell, by hand', () => {
+    const teacher = t.rows.find((r) => r.key === 'teacher')!;
+    expect(teacher.cells.kd!.mean).toBeCloseTo(0.91, 12);
+    expect(teacher.cells.kd!.std).toBeCloseTo(0.01, 12);
+    expect(teacher.cells.ml).toBeUndefined();
+    const max = t.rows.find((r) => r.key === 'ensemble_max')!;
+    expect(max.cells.ml!.mean).toBeCloseTo(0.88, 12);
+    expect(max.cells.ml!.std).toBeCloseTo(0.01, 12);
+  });
+
+  it('paired t-test of each ensemble against KD, with the star only when better and p < 0.05', () => {
+    const max = t.rows.find((r) => r.key === 'ensemble_max')!;
+    // differences 0.02, 0.03, 0.04: mean 0.03, sd 0.01, t = 0.03 / (0.01/sqrt 3) = 5.196; df 2
+    expect(max.cells.ml!.vsKD!.t).toBeCloseTo(5.196152422706632, 8);
+    // two-sided p with 2 df: 1 - t / sqrt(t^2 + 2) = 0.035098...
+    const tt = 5.196152422706632;
+    expect(max.cells.ml!.vsKD!.p).toBeCloseTo(1 - tt / Math.sqrt(tt * tt + 2), 8);
+    expect(max.cells.ml!.star).toBe(true);
+    expect(max.cells.kd!.vsKD).toBeUndefined();
+    const meanRow = t.rows.find((r) => r.key === 'ensemble_mean')!;
+    // differences 0.02, 0.03, 0.02: t = 0.02333/(0.005774/sqrt 3) = 7.0, p with 2 df = 0.0198
+    expect(meanRow.cells.ml!.vsKD!.t).toBeCloseTo(7, 8);
+    expect(meanRow.cells.ml!.star).toBe(true);
+  });
+
+  it('no star when the method is worse, however small p is', () => {
+    const worse = [
+      run('kd', 0, 0.9, 0.8, 0.8, 0.9, 0.9),
+      run('kd', 1, 0.9, 0.8, 0.8, 0.91, 0.9),
+      run('ml', 0, null, 0.8, 0.8, 0.8, 0.8),
+      run('ml', 1, null, 0.8, 0.8, 0.8, 0.81),
+    ];
+    const w = aggregate(worse, ['kd', 'ml'], [0, 1]);
+    expect(w.rows.find((r) => r.key === 'ensemble_max')!.cells.ml!.star).toBe(false);
+  });
+
+  it('parameter reduction of Figure 2', () => {
+    expect(t.parameters.reduction).toBeCloseTo(1 - 500 / 1000, 12);
+  });
+
+  it('Markdown and CSV are laid out as Table 2', () => {
+    const md = tableMarkdown(t);
+    const lines = md.split('\n');
+    expect(lines[0]).toBe('| Accuracy (mean ± std over 3 seeds) | KD | ML |');
+    expect(lines[2]).toBe('| Teacher (resnet152) | 0.910 ± 0.010 | – |');
+    expect(lines[3]).toMatch(/^\| Student 1 \(resnet50\) \| 0\.800 ± 0\.010 \| 0\.830 ± 0\.010 \|$/);
+    expect(md).toMatch(/\| Ensemble \(max\) \| 0\.850 ± 0\.010 \| 0\.880 ± 0\.010\* \(p = 0\.035\) \|/);
+    expect(md).toContain('reduction 1 - students/teacher = 50.0 %');
+    const csv = tableCsv(t).trim().split('\n');
+    expect(csv[0]).toBe('row,method,metric,mean,std,n,p_vs_kd,star,seed_0,seed_1,seed_2');
+    expect(csv.find((l) => l.startsWith('Ensemble (max),ML'))).toMatch(/,\*,0\.87,0\.89,0\.88$/);
+  });
+
+  it('failed runs leave a hole, not a zero', () => {
+    const withFail = [...runs.slice(0, 5), { ...run('ml', 2, null, 0, 0, 0, 0), status: 'failed' as const, final: undefined }];
+    const f = aggregate(withFail, ['kd', 'ml'], [0, 1, 2]);
+    const cell = f.rows.find((r) => r.key === 'ensemble_max')!.cells.ml!;
+    expect(cell.n).toBe(2);
+    expect(cell.values[2]).toBeNull();
+  });
+});

@@ -1,0 +1,215 @@
+/**
+ * The experiment scheduler: expands a spec into runs (method x seed), trains the teacher that KD
+ * and KD+ML offline need once per seed and shares it, runs one run at a time, and records every
+ * run (config, seed, per-epoch metrics, final metrics, timings, backend, parameter counts).
+ * A failed run is recorded and the rest go on (or stop, as asked); a cancel keeps every finished
+ * run. Runs in the worker, in Node (the command line) and in tests alike.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { usesFrozenTeacher, type Mode } from '../engine/config';
+import { isEngineError } from '../engine/errors';
+import { disposeRun, pretrainTeacher, trainCohort, type TrainEvent, type RunResult } from '../engine/trainer';
+import type { TrainData } from '../engine/batch';
+import { aggregate, tableCsv, tableMarkdown, type ResultsTable, type RunRecord } from './aggregate';
+import { runConfigOf, type ExperimentSpec } from './spec';
+
+export interface PlannedRun {
+  index: number;
+  method: Mode;
+  seed: number;
+  /** Whether this run uses the teacher pre-trained once for its seed. */
+  sharedTeacher: boolean;
+}
+
+/** Method x seed, grouped by seed so a seed's shared teacher is trained once and freed after. */
+export function expandRuns(spec: Pick<ExperimentSpec, 'methods' | 'seeds'>): PlannedRun[] {
+  const out: PlannedRun[] = [];
+  for (const seed of spec.seeds) {
+    for (const method of spec.methods) out.push({ index: out.length, method, seed, sharedTeacher: usesFrozenTeacher(method) });
+  }
+  return out;
+}
+
+/** How many teacher pre-trainings an experiment needs: one per seed that has KD or KD+ML offline. */
+export function teacherTrainingsNeeded(spec: Pick<ExperimentSpec, 'methods' | 'seeds'>): number {
+  return spec.methods.some(usesFrozenTeacher) ? spec.seeds.length : 0;
+}
+
+export interface DatasetInfo {
+  name: string;
+  classNames?: string[];
+  /** Counts per part, for the record. */
+  counts?: Record<string, number>;
+  layout?: string;
+}
+
+export type ExperimentEvent =
+  | { type: 'experiment-start'; runs: PlannedRun[]; teacherTrainings: number }
+  | { type: 'teacher-start'; seed: number }
+  | { type: 'teacher-end'; seed: number; ms: number }
+  | { type: 'run-start'; run: PlannedRun }
+  | { type: 'train'; run: PlannedRun | null; seed: number; event: TrainEvent }
+  | { type: 'run-end'; run: PlannedRun; record: RunRecord }
+  | { type: 'experiment-end'; result: ExperimentResult };
+
+export interface ExperimentResult {
+  format: 'cohort-studio-results';
+  version: 1;
+  spec: ExperimentSpec;
+  dataset: DatasetInfo;
+  backend: string;
+  startedAt: string;
+  finishedAt: string;
+  status: 'done' | 'cancelled';
+  runs: RunRecord[];
+  teacherTrainings: { seed: number; ms: number; status: 'done' | 'failed' | 'cancelled'; error?: { code: string; message: string } }[];
+  table: ResultsTable;
+}
+
+export interface ExperimentOptions {
+  signal?: AbortSignal;
+  onEvent?: (e: ExperimentEvent) => void;
+  /** After a failed run: go on with the next run (default) or stop the experiment. */
+  onRunError?: 'continue' | 'stop';
+  /** Called with each finished run's trained models before they are freed (for export). */
+  onRunModels?: (run: PlannedRun, result: RunResult) => void | Promise<void>;
+  /** Keep no models: free each run's networks as soon as its metrics are recorded (default true). */
+  disposeModels?: boolean;
+  now?: () => Date;
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (isEngineError(e)) return { code: e.code, message: e.message };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * Run every (method, seed) of `spec`. `dataForSeed(seed)` gives that seed's train/test split
+ * (the same seed gives the same split for every method, so results pair across methods).
+ */
+export async function runExperiment(
+  spec: ExperimentSpec,
+  dataForSeed: (seed: number) => TrainData,
+  dataset: DatasetInfo,
+  opts: ExperimentOptions = {},
+): Promise<ExperimentResult> {
+  const now = opts.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const plan = expandRuns(spec);
+  const classes = spec.task === 'classify' ? dataset.classNames?.length ?? 2 : 2;
+  const runs: RunRecord[] = [];
+  const teacherTrainings: ExperimentResult['teacherTrainings'] = [];
+  const emit = (e: ExperimentEvent) => opts.onEvent?.(e);
+  emit({ type: 'experiment-start', runs: plan, teacherTrainings: teacherTrainingsNeeded(spec) });
+  let status: ExperimentResult['status'] = 'done';
+
+  outer: for (const seed of spec.seeds) {
+    const data = dataForSeed(seed);
+    let teacher: tf.LayersModel | null = null;
+    let teacherFailed: { code: string; message: string } | null = null;
+    try {
+      for (const run of plan.filter((r) => r.seed === seed)) {
+        if (opts.signal?.aborted) {
+          status = 'cancelled';
+          break outer;
+        }
+        const config = runConfigOf(spec, run.method, seed, classes, dataset.classNames);
+        if (run.sharedTeacher && !teacher && !teacherFailed) {
+          emit({ type: 'teacher-start', seed });
+          const t0 = performance.now();
+          try {
+            teacher = await pretrainTeacher(config, data, {
+              signal: opts.signal,
+              onEvent: (event) => emit({ type: 'train', run: null, seed, event }),
+            });
+            const ms = performance.now() - t0;
+            teacherTrainings.push({ seed, ms, status: 'done' });
+            emit({ type: 'teacher-end', seed, ms });
+          } catch (e) {
+            const err = errorOf(e);
+            const cancelled = err.code === 'CANCELLED';
+            teacherTrainings.push({ seed, ms: performance.now() - t0, status: cancelled ? 'cancelled' : 'failed', error: err });
+            if (cancelled) {
+              status = 'cancelled';
+              break outer;
+            }
+            teacherFailed = err;
+          }
+        }
+        emit({ type: 'run-start', run });
+        let record: RunRecord;
+        if (run.sharedTeacher && teacherFailed) {
+          record = { method: run.method, seed, status: 'failed', config, networks: [], history: [], backend: tf.getBackend(), sharedTeacher: true, error: { code: teacherFailed.code, message: `The shared teacher of seed ${seed} failed: ${teacherFailed.message}` } };
+        } else {
+          const history: RunRecord['history'] = [];
+          let networks: RunRecord['networks'] = [];
+          try {
+            const result = await trainCohort(config, data, {
+              signal: opts.signal,
+              pretrainedTeacher: run.sharedTeacher ? teacher! : undefined,
+              onEvent: (event) => {
+                if (event.type === 'start') networks = event.networks;
+                if (event.type === 'epoch') history.push(event.evaluation);
+                emit({ type: 'train', run, seed, event });
+              },
+            });
+            record = {
+              method: run.method,
+              seed,
+              status: 'done',
+              config,
+              networks: result.networks,
+              history: result.history,
+              final: result.final,
+              backend: result.backend,
+              timings: result.timings,
+              sharedTeacher: run.sharedTeacher,
+            };
+            try {
+              await opts.onRunModels?.(run, result);
+            } finally {
+              if (opts.disposeModels !== false) disposeRun(result, teacher ?? undefined);
+            }
+          } catch (e) {
+            const err = errorOf(e);
+            record = { method: run.method, seed, status: err.code === 'CANCELLED' ? 'cancelled' : 'failed', config, networks, history, backend: tf.getBackend(), sharedTeacher: run.sharedTeacher, error: err };
+          }
+        }
+        runs.push(record);
+        emit({ type: 'run-end', run, record });
+        if (record.status === 'cancelled') {
+          status = 'cancelled';
+          break outer;
+        }
+        if (record.status === 'failed' && opts.onRunError === 'stop') break outer;
+      }
+    } finally {
+      teacher?.dispose();
+    }
+  }
+
+  const result: ExperimentResult = {
+    format: 'cohort-studio-results',
+    version: 1,
+    spec,
+    dataset,
+    backend: tf.getBackend(),
+    startedAt,
+    finishedAt: now().toISOString(),
+    status,
+    runs,
+    teacherTrainings,
+    table: aggregate(runs, spec.methods, spec.seeds),
+  };
+  emit({ type: 'experiment-end', result });
+  return result;
+}
+
+/** The three output files of an experiment: everything, the table as CSV, the table as Markdown. */
+export function experimentOutputs(r: ExperimentResult): { 'results.json': string; 'table.csv': string; 'table.md': string } {
+  return {
+    'results.json': JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2),
+    'table.csv': tableCsv(r.table),
+    'table.md': `# ${r.spec.name}\n\n${tableMarkdown(r.table)}`,
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * The experiment spec: one versioned JSON document that says what to train (task, data sampling,
+ * networks, hyperparameters, methods, seeds, epochs, backend). The studio and the command line read
+ * the same spec. `parseSpec` validates a parsed JSON value and names every bad field.
+ */
+import { MODES, PAPER_DEFAULTS, IMAGENET_NORMALIZATION, defaultRunConfig, usesPeers, type Mode, type RunConfig, type NetworkChoice, type AugmentConfig } from '../engine/config';
+import { ARCHS, isArch } from '../engine/networks';
+
+export const SPEC_VERSION = 1;
+
+export interface ExperimentSpec {
+  version: 1;
+  name: string;
+  task: 'classify' | 'box';
+  data: {
+    /** Stratified seeded subset of this many images (all when absent). */
+    subset?: number;
+    testShare: number;
+    valShare: number;
+    /** 'per-seed': each seed draws its own split (paired: same seed, same split); 'fixed': one split for all. */
+    splitSeed: 'per-seed' | 'fixed';
+    resize: 'stretch' | 'pad';
+  };
+  inputSize: number;
+  teacher: NetworkChoice;
+  students: NetworkChoice[];
+  hyper: {
+    epochs: number;
+    teacherEpochs?: number;
+    stepsPerEpoch?: number;
+    batchSize: number;
+    lr: number;
+    momentum: number;
+    weightDecay: number;
+    temperature: number;
+    alpha: number;
+    beta: number;
+    gamma: number;
+    tSquared: boolean;
+  };
+  augment: AugmentConfig;
+  methods: Mode[];
+  seeds: number[];
+  backend: 'auto' | 'webgpu' | 'webgl' | 'cpu';
+}
+
+export interface SpecIssue {
+  /** Dotted path of the bad field, e.g. "hyper.lr" or "students[1].arch". */
+  field: string;
+  message: string;
+}
+
+export class SpecError extends Error {
+  readonly code = 'INVALID_SPEC';
+  readonly issues: SpecIssue[];
+  constructor(issues: SpecIssue[]) {
+    super(`The experiment spec is invalid:\n${issues.map((i) => `- ${i.field}: ${i.message}`).join('\n')}`);
+    this.name = 'SpecError';
+    this.issues = issues;
+  }
+}
+
+export function defaultSpec(over: Partial<ExperimentSpec> = {}): ExperimentSpec {
+  return {
+    version: 1,
+    name: 'Experiment',
+    task: 'classify',
+    data: { testShare: 0.2, valShare: 0, splitSeed: 'per-seed', resize: 'stretch' },
+    inputSize: 224,
+    teacher: { arch: 'resnet152' },
+    students: [{ arch: 'resnet50' }, { arch: 'resnet34' }],
+    hyper: { epochs: 10, ...PAPER_DEFAULTS },
+    augment: { hflip: true, vflip: true, rot90: true, brightness: 0.05, contrast: 0.05 },
+    methods: ['kd', 'ml', 'kdml_online', 'kdml_offline'],
+    seeds: [0, 1, 2],
+    backend: 'auto',
+    ...over,
+  };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Validate a parsed JSON value as a spec; missing optional fields take the paper's defaults. */
+export function parseSpec(value: unknown): ExperimentSpec {
+  const issues: SpecIssue[] = [];
+  const bad = (field: string, message: string) => issues.push({ field, message });
+  if (!isObj(value)) throw new SpecError([{ field: '(root)', message: 'must be a JSON object' }]);
+  const d = defaultSpec();
+  const num = (field: string, v: unknown, fallback: number | undefined, o: { min?: number; max?: number; int?: boolean; gt?: number } = {}): number => {
+    if (v === undefined) {
+      if (fallback === undefined) bad(field, 'is required');
+      return fallback ?? NaN;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      bad(field, `must be a number, got ${JSON.stringify(v)}`);
+      return NaN;
+    }
+    if (o.int && !Number.isInteger(v)) bad(field, `must be an integer, got ${v}`);
+    if (o.min !== undefined && v < o.min) bad(field, `must be >= ${o.min}, got ${v}`);
+    if (o.gt !== undefined && v <= o.gt) bad(field, `must be > ${o.gt}, got ${v}`);
+    if (o.max !== undefined && v > o.max) bad(field, `must be <= ${o.max}, got ${v}`);
+    return v;
+  };
+  const oneOf = <T extends string>(field: string, v: unknown, options: readonly T[], fallback: T): T => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'string' || !options.includes(v as T)) {
+      bad(field, `must be one of ${options.map((o) => `"${o}"`).join(', ')}, got ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return v as T;
+  };
+  const net = (field: string, v: unknown): NetworkChoice => {
+    if (!isObj(v)) {
+      bad(field, 'must be an object like { "arch": "resnet34", "width": 1 }');
+      return { arch: '' };
+    }
+    if (typeof v.arch !== 'string' || !isArch(v.arch)) bad(`${field}.arch`, `unknown architecture ${JSON.stringify(v.arch)}; known: ${ARCHS.join(', ')}`);
+    const width = v.width === undefined ? undefined : num(`${field}.width`, v.width, 1, { gt: 0, max: 4 });
+    return width === undefined ? { arch: String(v.arch) } : { arch: String(v.arch), width };
+  };
+
+  if (value.version !== SPEC_VERSION) bad('version', `must be ${SPEC_VERSION}, got ${JSON.stringify(value.version)}`);
+  const name = value.name === undefined ? d.name : typeof value.name === 'string' ? value.name : (bad('name', 'must be a string'), d.name);
+  const task = oneOf('task', value.task, ['classify', 'box'] as const, d.task);
+  const data = isObj(value.data) ? value.data : value.data === undefined ? {} : (bad('data', 'must be an object'), {});
+  const subset = data.subset === undefined ? undefined : num('data.subset', data.subset, undefined, { int: true, min: 2 });
+  const testShare = num('data.testShare', data.testShare, d.data.testShare, { gt: 0, max: 0.9 });
+  const valShare = num('data.valShare', data.valShare, d.data.valShare, { min: 0, max: 0.5 });
+  const splitSeed = oneOf('data.splitSeed', data.splitSeed, ['per-seed', 'fixed'] as const, d.data.splitSeed);
+  const resize = oneOf('data.resize', data.resize, ['stretch', 'pad'] as const, d.data.resize);
+  const inputSize = num('inputSize', value.inputSize, d.inputSize, { int: true, min: 32, max: 1024 });
+  const teacher = value.teacher === undefined ? d.teacher : net('teacher', value.teacher);
+  let students = d.students;
+  if (value.students !== undefined) {
+    if (!Array.isArray(value.students) || value.students.length === 0) {
+      bad('students', 'must be a non-empty array of networks');
+    } else students = value.students.map((s, i) => net(`students[${i}]`, s));
+  }
+  const h = isObj(value.hyper) ? value.hyper : value.hyper === undefined ? {} : (bad('hyper', 'must be an object'), {});
+  const hyper: ExperimentSpec['hyper'] = {
+    epochs: num('hyper.epochs', h.epochs, d.hyper.epochs, { int: true, min: 1 }),
+    batchSize: num('hyper.batchSize', h.batchSize, d.hyper.batchSize, { int: true, min: 1 }),
+    lr: num('hyper.lr', h.lr, d.hyper.lr, { gt: 0 }),
+    momentum: num('hyper.momentum', h.momentum, d.hyper.momentum, { min: 0, max: 0.999 }),
+    weightDecay: num('hyper.weightDecay', h.weightDecay, d.hyper.weightDecay, { min: 0 }),
+    temperature: num('hyper.temperature', h.temperature, d.hyper.temperature, { gt: 0 }),
+    alpha: num('hyper.alpha', h.alpha, d.hyper.alpha, { min: 0 }),
+    beta: num('hyper.beta', h.beta, d.hyper.beta, { min: 0 }),
+    gamma: num('hyper.gamma', h.gamma, d.hyper.gamma, { min: 0 }),
+    tSquared: h.tSquared === undefined ? false : typeof h.tSquared === 'boolean' ? h.tSquared : (bad('hyper.tSquared', 'must be true or false'), false),
+  };
+  if (h.teacherEpochs !== undefined) hyper.teacherEpochs = num('hyper.teacherEpochs', h.teacherEpochs, undefined, { int: true, min: 1 });
+  if (h.stepsPerEpoch !== undefined) hyper.stepsPerEpoch = num('hyper.stepsPerEpoch', h.stepsPerEpoch, undefined, { int: true, min: 1 });
+  const a = isObj(value.augment) ? value.augment : value.augment === undefined ? {} : (bad('augment', 'must be an object'), {});
+  const flag = (f: string, v: unknown, fb: boolean) => (v === undefined ? fb : typeof v === 'boolean' ? v : (bad(f, 'must be true or false'), fb));
+  const augment: AugmentConfig = {
+    hflip: flag('augment.hflip', a.hflip, d.augment.hflip),
+    vflip: flag('augment.vflip', a.vflip, d.augment.vflip),
+    rot90: flag('augment.rot90', a.rot90, d.augment.rot90),
+    brightness: num('augment.brightness', a.brightness, d.augment.brightness, { min: 0, max: 0.5 }),
+    contrast: num('augment.contrast', a.contrast, d.augment.contrast, { min: 0, max: 0.5 }),
+  };
+  let methods = d.methods;
+  if (value.methods !== undefined) {
+    if (!Array.isArray(value.methods) || value.methods.length === 0) bad('methods', `must be a non-empty array of ${MODES.join(', ')}`);
+    else {
+      methods = [];
+      value.methods.forEach((m, i) => {
+        if (typeof m !== 'string' || !(MODES as readonly string[]).includes(m)) bad(`methods[${i}]`, `unknown method ${JSON.stringify(m)}; known: ${MODES.join(', ')}`);
+        else if (methods.includes(m as Mode)) bad(`methods[${i}]`, `"${m}" is listed twice`);
+        else methods.push(m as Mode);
+      });
+    }
+  }
+  if (methods.some(usesPeers) && students.length < 2) bad('students', `mutual learning (${methods.filter(usesPeers).join(', ')}) needs at least 2 students, got ${students.length}`);
+  let seeds = d.seeds;
+  if (value.seeds !== undefined) {
+    if (!Array.isArray(value.seeds) || value.seeds.length === 0) bad('seeds', 'must be a non-empty array of integers');
+    else {
+      seeds = value.seeds.map((s, i) => num(`seeds[${i}]`, s, undefined, { int: true, min: 0 }));
+      if (new Set(seeds).size !== seeds.length) bad('seeds', 'must not repeat a seed');
+    }
+  }
+  const backend = oneOf('backend', value.backend, ['auto', 'webgpu', 'webgl', 'cpu'] as const, d.backend);
+  const known = new Set(['version', 'name', 'task', 'data', 'inputSize', 'teacher', 'students', 'hyper', 'augment', 'methods', 'seeds', 'backend']);
+  for (const k of Object.keys(value)) if (!known.has(k)) bad(k, 'is not a spec field');
+  if (issues.length) throw new SpecError(issues);
+  return {
+    version: 1,
+    name,
+    task,
+    data: { ...(subset !== undefined ? { subset } : {}), testShare, valShare, splitSeed, resize },
+    inputSize,
+    teacher,
+    students,
+    hyper,
+    augment,
+    methods,
+    seeds,
+    backend,
+  };
+}
+
+/** The run config of one (method, seed) of a spec. */
+export function runConfigOf(spec: ExperimentSpec, method: Mode, seed: number, classes: number, classNames?: string[]): RunConfig {
+  return defaultRunConfig({
+    task: spec.task,
+    classes: spec.task === 'classify' ? classes : 2,
+    classNames: spec.task === 'classify' ? classNames : undefined,
+    inputSize: spec.inputSize,
+    mode: method,
+    teacher: spec.teacher,
+    students: spec.students,
+    seed,
+    epochs: spec.hyper.epochs,
+    teacherEpochs: spec.hyper.teacherEpochs,
+    stepsPerEpoch: spec.hyper.stepsPerEpoch,
+    batchSize: spec.hyper.batchSize,
+    lr: spec.hyper.lr,
+    momentum: spec.hyper.momentum,
+    weightDecay: spec.hyper.weightDecay,
+    temperature: spec.hyper.temperature,
+    alpha: spec.hyper.alpha,
+    beta: spec.hyper.beta,
+    gamma: spec.hyper.gamma,
+    tSquared: spec.hyper.tSquared,
+    augment: spec.augment,
+    normalization: IMAGENET_NORMALIZATION,
+  });
+}
