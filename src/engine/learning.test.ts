@@ -9,11 +9,12 @@ beforeAll(async () => {
 });
 
 // A learning check, not a speed test: KD+ML online with tiny ResNet-style networks separates a
-// generated two-class set within a bounded number of steps on the CPU backend.
-it('KD+ML online reaches >= 90 % ensemble test accuracy on separable generated data', async () => {
-  const data = splitSamples(generateClassification({ count: 160, size: 32, seed: 21 }), 112);
-  const tiny = { arch: 'resnet18', width: 0.125 };
+// generated two-class set within a bounded number of steps (30) on the CPU backend.
+it('KD+ML online reaches >= 90 % ensemble test accuracy on separable generated data', { timeout: 600_000 }, async () => {
+  const data = splitSamples(generateClassification({ count: 128, size: 32, seed: 21 }), 96);
+  const tiny = { arch: 'resnet18', width: 0.0625 };
   const before = tf.memory().numTensors;
+  const accs: number[] = [];
   const r = await trainCohort(
     defaultRunConfig({
       task: 'classify',
@@ -23,15 +24,16 @@ it('KD+ML online reaches >= 90 % ensemble test accuracy on separable generated d
       teacher: tiny,
       students: [tiny, tiny],
       seed: 1,
-      epochs: 4,
+      epochs: 5,
       batchSize: 16,
     }),
     data,
+    { onEvent: (e) => e.type === 'epoch' && accs.push((e.evaluation.ensembles.max as { accuracy: number }).accuracy) },
   );
+  console.log('ensemble (max) accuracy per epoch', accs, 'mean step ms', r.timings.meanStepMs.toFixed(0));
   const max = r.final.ensembles.max as { accuracy: number };
   const mean = r.final.ensembles.mean as { accuracy: number };
-  const steps = r.history.length * Math.ceil(112 / 16);
-  expect(steps).toBe(28);
+  expect(r.history.length * Math.ceil(96 / 16)).toBe(30);
   expect(max.accuracy).toBeGreaterThanOrEqual(0.9);
   expect(mean.accuracy).toBeGreaterThanOrEqual(0.9);
   disposeRun(r);

@@ -108,6 +108,8 @@ export interface TrainOptions {
    * used frozen and not disposed by the trainer.
    */
   pretrainedTeacher?: tf.LayersModel;
+  /** Awaited before every step: resolves at once normally, later while the user has paused. */
+  gate?: () => Promise<void>;
 }
 
 const TEACHER = 'teacher';
@@ -239,6 +241,7 @@ async function runPhase(
   for (let epoch = 0; epoch < spec.epochs; epoch++) {
     const order = rng.shuffled(all);
     for (let step = 0; step < steps; step++) {
+      if (opts.gate) await opts.gate();
       checkAborted(opts.signal);
       const t0 = performance.now();
       const idx = order.slice(step * c.batchSize, (step + 1) * c.batchSize);

@@ -139,6 +139,18 @@ function buildTrunk(b: NetBuilder, arch: Arch, inputSize: number, width: number)
  * Throws EngineError UNKNOWN_ARCH or INVALID_CONFIG before allocating anything.
  */
 export function buildNetwork(spec: NetworkSpec): tf.LayersModel {
+  const model = buildUninitialized(spec);
+  try {
+    initializeWeights(model, spec.seed ?? 0);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+/** The architecture with its zero-initialised weights (for counting and planning only). */
+function buildUninitialized(spec: NetworkSpec): tf.LayersModel {
   validate(spec);
   const arch = spec.arch as Arch;
   const seed = spec.seed ?? 0;
@@ -146,14 +158,35 @@ export function buildNetwork(spec: NetworkSpec): tf.LayersModel {
   const { input, features } = buildTrunk(b, arch, spec.inputSize, spec.width ?? 1);
   let out = b.dense(features, 'head', spec.task === 'box' ? 4 : spec.classes);
   if (spec.task === 'box') out = b.act(out, 'sigmoid', 'head_sigmoid');
-  const model = tf.model({ inputs: input, outputs: out, name: spec.name ?? spec.arch });
+  return tf.model({ inputs: input, outputs: out, name: spec.name ?? spec.arch });
+}
+
+export interface NetworkDescription {
+  arch: string;
+  params: number;
+  /** Floats of every layer output for one image: the activations a training step keeps. */
+  activationsPerImage: number;
+  layers: number;
+}
+
+/**
+ * Parameter count and activation size of `spec` without drawing initial weights. It still
+ * allocates the (zero) weights for a moment: call it where memory is not contended, e.g. in a
+ * planning worker on the CPU backend.
+ */
+export function describeNetwork(spec: NetworkSpec): NetworkDescription {
+  const model = buildUninitialized(spec);
   try {
-    initializeWeights(model, seed);
-  } catch (e) {
+    let activations = 0;
+    for (const layer of model.layers) {
+      const shapes = layer.outputShape;
+      const list = (Array.isArray(shapes[0]) || shapes[0] === undefined ? shapes : [shapes]) as (number | null)[][];
+      for (const sh of list) activations += sh.reduce<number>((a, d) => a * (d ?? 1), 1);
+    }
+    return { arch: spec.arch, params: trainableParamCount(model), activationsPerImage: activations, layers: model.layers.length };
+  } finally {
     model.dispose();
-    throw e;
   }
-  return model;
 }
 
 /** Number of trainable scalars (BatchNorm's moving statistics are not trainable). */
