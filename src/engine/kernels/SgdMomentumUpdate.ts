@@ -62,6 +62,12 @@ export class SgdMomentumKernel {
     }
     const pv = this.paramValues;
     if (!pv || pv[0] !== lr || pv[1] !== mu || pv[2] !== wd) {
+      // A queue write lands before every command not yet submitted, so submit the updates already
+      // recorded with the old values first.
+      if (pv && b.commandEncoder) {
+        b.endComputePassEncoder();
+        b.submitQueue();
+      }
       b.queue.writeBuffer(this.params, 0, new Float32Array([lr, mu, wd, 0]));
       this.paramValues = [lr, mu, wd];
     }

@@ -174,3 +174,25 @@ export function grid2d(total: number): [number, number] {
   const y = Math.ceil(total / max);
   return [Math.ceil(total / y), y];
 }
+
+/**
+ * `t` itself when its buffer can be written in place, otherwise a copy with a buffer of its own.
+ * A tf.Variable is re-pointed at the copy (and returned); for a plain tensor the caller swaps in
+ * the returned copy and disposes the original.
+ */
+export function ensureExclusive<T extends tf.Tensor>(b: WebGPUBackendInternals, t: T): T {
+  if (prepareInPlace(b, t)) return t;
+  const src = bufferOf(b, t);
+  const info = newOutput(b, t.shape, t.dtype);
+  b.ensureCommandEncoderReady();
+  b.endComputePassEncoder();
+  b.commandEncoder!.copyBufferToBuffer(src, 0, bufferOf(b, info), 0, src.size);
+  b.commandQueueOwnedIds.add(t.dataId);
+  const copy = tf.engine().makeTensorFromTensorInfo(info) as T;
+  if (t instanceof tf.Variable) {
+    t.assign(copy);
+    copy.dispose();
+    return t;
+  }
+  return copy;
+}
