@@ -2,13 +2,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import './ui/styles.css';
-import { trainingStore } from './store/training';
-import { trainer } from './worker/client';
+import { studioStore } from './store/studio';
+import { studio } from './worker/client';
 
 // A read-only handle for people (and tests) who inspect a run from the console.
 (window as unknown as { cohortStudio: unknown }).cohortStudio = {
-  training: trainingStore,
-  memory: () => trainer().memory(),
+  store: studioStore,
+  memory: () => studio().memory(),
 };
 
 createRoot(document.getElementById('root')!).render(

@@ -1,187 +1,107 @@
 /**
- * The studio's first screen: train a cohort on generated data through the worker, live.
- * Everything runs in the training worker; this thread only draws.
+ * The studio: Data, Configure, Train, Compare, Inspect, Export and past experiments, over one
+ * worker that holds the engine. This thread only draws and forwards clicks.
  */
 import { useEffect, useState } from 'react';
-import { ARCHS } from '../engine/networks';
-import { MODES, MODE_LABELS, defaultRunConfig, type Mode, type RunConfig } from '../engine/config';
-import type { ClassMetrics, BoxMetrics } from '../engine/metrics';
-import { trainer, asWorkerError, Comlink } from '../worker/client';
-import { trainingStore, useTraining } from '../store/training';
-import { LossChart } from './LossChart';
+import { studio, asWorkerError, Comlink } from '../worker/client';
+import { studioStore, useStudio } from '../store/studio';
+import { DataPanel } from './DataPanel';
+import { ConfigurePanel } from './ConfigurePanel';
+import { TrainPanel } from './TrainPanel';
+import { ComparePanel } from './ComparePanel';
+import { InspectPanel } from './InspectPanel';
+import { ExportPanel } from './ExportPanel';
+import { HistoryPanel, saveExperiment } from './HistoryPanel';
 
-function fmt(v: number | undefined, digits = 3): string {
-  return v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
-}
+const TABS = ['Data', 'Configure', 'Train', 'Compare', 'Inspect', 'Export', 'History'] as const;
+type Tab = (typeof TABS)[number];
 
-function headline(m: ClassMetrics | BoxMetrics | undefined): string {
-  if (!m) return '–';
-  return 'accuracy' in m ? fmt(m.accuracy) : fmt(m.meanIoU);
-}
+const BACKEND_LABEL = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' } as const;
 
 export function App() {
-  const status = useTraining((s) => s.status);
-  const backend = useTraining((s) => s.backend);
-  const networks = useTraining((s) => s.networks);
-  const steps = useTraining((s) => s.steps);
-  const evaluations = useTraining((s) => s.evaluations);
-  const totalSteps = useTraining((s) => s.totalSteps);
-  const error = useTraining((s) => s.error);
-
-  const [task, setTask] = useState<'classify' | 'box'>('classify');
-  const [mode, setMode] = useState<Mode>('kdml_online');
-  const [teacherArch, setTeacherArch] = useState('resnet18');
-  const [studentArch, setStudentArch] = useState('resnet18');
-  const [students, setStudents] = useState(2);
-  const [width, setWidth] = useState(0.125);
-  const [inputSize, setInputSize] = useState(32);
-  const [epochs, setEpochs] = useState(2);
-  const [stepsPerEpoch, setStepsPerEpoch] = useState(4);
-  const [batchSize, setBatchSize] = useState(8);
-  const [seed, setSeed] = useState(0);
-  const [term, setTerm] = useState<'total' | 'ce' | 'kd' | 'ml'>('total');
-  const [clicks, setClicks] = useState(0);
+  const backend = useStudio((s) => s.backend);
+  const backendError = useStudio((s) => s.backendError);
+  const status = useStudio((s) => s.status);
+  const dataset = useStudio((s) => s.dataset);
+  const [tab, setTab] = useState<Tab>('Data');
+  const [historyVersion, setHistoryVersion] = useState(0);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const running = status === 'running' || status === 'paused';
 
   useEffect(() => {
-    trainer()
+    studio()
       .init()
-      .then((b) => trainingStore.getState().setBackend(b))
-      .catch((e) => trainingStore.getState().setError(asWorkerError(e)));
+      .then((b) => studioStore.getState().set({ backend: b }))
+      .catch((e) => studioStore.getState().set({ backendError: asWorkerError(e) }));
   }, []);
 
-  const running = status === 'starting' || status === 'training';
+  // GPU memory while training; a prompt before leaving a running experiment.
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(async () => {
+      const m = await studio().memory();
+      studioStore.getState().set({ gpuBytes: m.numBytesInGPU ?? m.numBytes });
+    }, 2000);
+    const warn = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => {
+      clearInterval(t);
+      window.removeEventListener('beforeunload', warn);
+    };
+  }, [running]);
 
-  async function start() {
-    const store = trainingStore.getState();
-    store.reset();
-    store.setStatus('starting');
-    const config: RunConfig = defaultRunConfig({
-      task,
-      classes: 2,
-      inputSize,
-      mode,
-      teacher: { arch: teacherArch, width },
-      students: Array.from({ length: students }, () => ({ arch: studentArch, width })),
-      seed,
-      epochs,
-      teacherEpochs: epochs,
-      stepsPerEpoch,
-      batchSize,
-    });
+  async function train() {
+    const st = studioStore.getState();
+    st.startExperiment();
+    setTab('Train');
     try {
-      await trainer().trainSynthetic(config, { train: batchSize * stepsPerEpoch, test: 32 }, Comlink.proxy((e) => trainingStore.getState().onEvent(e)));
-      trainingStore.getState().setStatus('done');
+      const result = await studio().runExperiment(st.spec, Comlink.proxy((e) => studioStore.getState().onExperimentEvent(e)));
+      try {
+        await saveExperiment(result);
+        setHistoryVersion((v) => v + 1);
+      } catch (e) {
+        setSaveError(`The results could not be kept in this browser: ${e instanceof Error ? e.message : String(e)}. Download them from Compare.`);
+      }
     } catch (e) {
-      const err = asWorkerError(e);
-      store.setStatus(err.code === 'CANCELLED' ? 'cancelled' : 'failed');
-      if (err.code !== 'CANCELLED') store.setError(err);
+      studioStore.getState().set({ status: 'failed', error: asWorkerError(e) });
     }
   }
-
-  const last = evaluations[evaluations.length - 1];
-  const cohortSteps = steps.filter((s) => s.phase === 'cohort').length;
-  const names = Array.from(new Set(steps.flatMap((s) => Object.keys(s.losses))));
 
   return (
     <div className="app">
       <header className="topbar">
         <h1>Cohort Studio</h1>
         <span className={`badge backend-${backend?.backend ?? 'none'}`} data-testid="backend" aria-label="Backend in use">
-          {backend ? `Backend: ${backend.backend === 'webgpu' ? 'WebGPU' : backend.backend === 'webgl' ? 'WebGL' : 'CPU'}` : 'Backend: starting…'}
+          {backend ? `Backend: ${BACKEND_LABEL[backend.backend]}` : backendError ? 'Backend: none' : 'Backend: starting…'}
         </span>
+        {dataset && <span className="badge">{dataset.synthetic ? 'Sample data (synthetic)' : dataset.name}</span>}
+        <span className="badge" data-testid="status-badge">{status}</span>
       </header>
       {backend && backend.fallbacks.length > 0 && (
         <p className="warning" role="status">
-          Not on WebGPU: {backend.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}. Training will be slower.
+          Not on WebGPU: {backend.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}. Training runs on {BACKEND_LABEL[backend.backend]}, more slowly.
         </p>
       )}
-      <main className="layout">
-        <section className="panel" aria-label="Cohort">
-          <h2>Cohort on generated data</h2>
-          <p className="hint">Synthetic images, made in the browser: a quick check that training works on this machine.</p>
-          <label>Task
-            <select value={task} onChange={(e) => setTask(e.target.value as 'classify' | 'box')} disabled={running}>
-              <option value="classify">Classification (2 classes)</option>
-              <option value="box">Detection (one box)</option>
-            </select>
-          </label>
-          <label>Method
-            <select value={mode} onChange={(e) => setMode(e.target.value as Mode)} disabled={running}>
-              {MODES.map((m) => <option key={m} value={m}>{MODE_LABELS[m]}</option>)}
-            </select>
-          </label>
-          <label>Teacher
-            <select value={teacherArch} onChange={(e) => setTeacherArch(e.target.value)} disabled={running}>
-              {ARCHS.map((a) => <option key={a}>{a}</option>)}
-            </select>
-          </label>
-          <label>Students
-            <select value={studentArch} onChange={(e) => setStudentArch(e.target.value)} disabled={running}>
-              {ARCHS.map((a) => <option key={a}>{a}</option>)}
-            </select>
-          </label>
-          <div className="row">
-            <label>Number of students<input type="number" min={1} max={6} value={students} onChange={(e) => setStudents(Number(e.target.value))} disabled={running} /></label>
-            <label>Width<input type="number" step={0.0625} min={0.0625} max={1} value={width} onChange={(e) => setWidth(Number(e.target.value))} disabled={running} /></label>
-          </div>
-          <div className="row">
-            <label>Input size (px)<input type="number" min={32} step={16} value={inputSize} onChange={(e) => setInputSize(Number(e.target.value))} disabled={running} /></label>
-            <label>Batch size<input type="number" min={1} value={batchSize} onChange={(e) => setBatchSize(Number(e.target.value))} disabled={running} /></label>
-          </div>
-          <div className="row">
-            <label>Epochs<input type="number" min={1} value={epochs} onChange={(e) => setEpochs(Number(e.target.value))} disabled={running} /></label>
-            <label>Steps per epoch<input type="number" min={1} value={stepsPerEpoch} onChange={(e) => setStepsPerEpoch(Number(e.target.value))} disabled={running} /></label>
-            <label>Seed<input type="number" min={0} value={seed} onChange={(e) => setSeed(Number(e.target.value))} disabled={running} /></label>
-          </div>
-          <div className="actions">
-            <button type="button" onClick={start} disabled={running || !backend}>Train</button>
-            <button type="button" onClick={() => trainer().cancel()} disabled={!running}>Cancel</button>
-          </div>
-          <p role="status" data-testid="status">
-            Status: {status}
-            {running && totalSteps > 0 && ` — step ${cohortSteps} of ${totalSteps}`}
-            {steps.length > 0 && ` — ${fmt(steps[steps.length - 1].imagesPerSec, 1)} images/s`}
-          </p>
-          {error && (
-            <p className="error" role="alert" data-testid="error">
-              {error.code}: {error.message}
-            </p>
-          )}
-        </section>
-        <section className="panel wide" aria-label="Live training">
-          <div className="row">
-            <h2>Losses</h2>
-            <div role="group" aria-label="Loss term" className="segmented">
-              {(['total', 'ce', 'kd', 'ml'] as const).map((t) => (
-                <button key={t} type="button" aria-pressed={term === t} onClick={() => { setTerm(t); setClicks((c) => c + 1); }}>
-                  {t === 'total' ? 'Total' : t.toUpperCase()}
-                </button>
-              ))}
-            </div>
-          </div>
-          <p className="hint" data-testid="term-clicks">Showing {term} (changed {clicks} times)</p>
-          <LossChart steps={steps} names={names} term={term} />
-          <h2>Test metrics per epoch</h2>
-          <table aria-label="Epoch metrics">
-            <thead>
-              <tr>
-                <th>Phase</th><th>Epoch</th>
-                {networks.map((n) => <th key={n.name}>{n.name} ({n.arch}, {(n.params / 1e3).toFixed(1)}k)</th>)}
-                {last && Object.keys(last.ensembles).map((k) => <th key={k}>Ensemble ({k})</th>)}
-              </tr>
-            </thead>
-            <tbody>
-              {evaluations.map((ev, i) => (
-                <tr key={i}>
-                  <td>{ev.phase}</td><td>{ev.epoch + 1}</td>
-                  {networks.map((n) => <td key={n.name}>{headline(ev.networks[n.name])}</td>)}
-                  {last && Object.keys(last.ensembles).map((k) => <td key={k}>{headline(ev.ensembles[k])}</td>)}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <p className="hint">{task === 'classify' ? 'Accuracy on the test images.' : 'Mean IoU on the test images.'}</p>
-        </section>
+      {backendError && <p className="error" role="alert">{backendError.message}</p>}
+      {saveError && <p className="warning" role="status">{saveError}</p>}
+      <nav role="tablist" aria-label="Screens" className="tabs">
+        {TABS.map((t) => (
+          <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
+            {t}
+          </button>
+        ))}
+      </nav>
+      <main>
+        {tab === 'Data' && <DataPanel />}
+        {tab === 'Configure' && <ConfigurePanel onTrain={train} running={running} />}
+        {tab === 'Train' && <TrainPanel />}
+        {tab === 'Compare' && <ComparePanel />}
+        {tab === 'Inspect' && <InspectPanel />}
+        {tab === 'Export' && <ExportPanel />}
+        {tab === 'History' && <HistoryPanel refresh={historyVersion} />}
       </main>
     </div>
   );

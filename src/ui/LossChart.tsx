@@ -1,6 +1,6 @@
 /** Per-step total loss of every network, downsampled for drawing (the store keeps every point). */
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { StepPoint } from '../store/training';
+import type { StepPoint } from '../store/studio';
 
 export const NETWORK_COLOURS: Record<string, string> = {
   teacher: '#5b4bd6',
@@ -41,11 +41,45 @@ export function LossChart({ steps, names, term = 'total' }: { steps: StepPoint[]
           <Tooltip />
           <Legend />
           {names.map((n) => (
-            <Line key={n} type="monotone" dataKey={n} stroke={colourOf(n)} dot={false} isAnimationActive={false} />
+            <Line key={n} type="linear" dataKey={n} stroke={colourOf(n)} dot={false} isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>
       <figcaption>Loss ({term}) per step</figcaption>
+    </figure>
+  );
+}
+
+/** Test metric (accuracy or mean IoU) per epoch for every network and ensemble of a run. */
+export function EpochChart({ evaluations, label }: { evaluations: import('../engine/trainer').Evaluation[]; label: string }) {
+  const keys = new Set<string>();
+  const rows = evaluations.map((ev, i) => {
+    const row: Record<string, number> = { epoch: i + 1 };
+    for (const [n, m] of Object.entries(ev.networks)) {
+      row[n] = 'accuracy' in m ? m.accuracy : m.meanIoU;
+      keys.add(n);
+    }
+    for (const [n, m] of Object.entries(ev.ensembles)) {
+      row[`ensemble (${n})`] = 'accuracy' in m ? m.accuracy : m.meanIoU;
+      keys.add(`ensemble (${n})`);
+    }
+    return row;
+  });
+  return (
+    <figure className="chart" aria-label={`${label} per epoch`}>
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
+          <YAxis width={48} domain={[0, 1]} />
+          <Tooltip />
+          <Legend />
+          {Array.from(keys).map((k) => (
+            <Line key={k} type="linear" dataKey={k} stroke={k.startsWith('ensemble') ? (k.includes('mean') ? '#777' : '#111') : colourOf(k)} strokeDasharray={k.includes('mean') ? '4 3' : undefined} dot isAnimationActive={false} />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+      <figcaption>{label} on the test images, per epoch</figcaption>
     </figure>
   );
 }

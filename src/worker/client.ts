@@ -1,18 +1,29 @@
 /**
- * The main thread's handle on the training worker: one worker, wrapped by comlink and typed from
- * the worker's own API.
+ * The main thread's handles on the workers: the studio worker (engine, import, experiments) and the
+ * planner (parameter counts on the CPU), wrapped by comlink and typed from their own APIs.
  */
 import * as Comlink from 'comlink';
-import type { TrainerApi, WorkerError } from './trainer.worker';
+import type { StudioApi } from './studio.worker';
+import type { PlannerApi } from './planner.worker';
+import type { WorkerError } from './protocol';
 
-let remote: Comlink.Remote<TrainerApi> | null = null;
+let studioRemote: Comlink.Remote<StudioApi> | null = null;
+let plannerRemote: Comlink.Remote<PlannerApi> | null = null;
 
-export function trainer(): Comlink.Remote<TrainerApi> {
-  if (!remote) {
-    const worker = new Worker(new URL('./trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
-    remote = Comlink.wrap<TrainerApi>(worker);
+export function studio(): Comlink.Remote<StudioApi> {
+  if (!studioRemote) {
+    const worker = new Worker(new URL('./studio.worker.ts', import.meta.url), { type: 'module', name: 'studio' });
+    studioRemote = Comlink.wrap<StudioApi>(worker);
   }
-  return remote;
+  return studioRemote;
+}
+
+export function planner(): Comlink.Remote<PlannerApi> {
+  if (!plannerRemote) {
+    const worker = new Worker(new URL('./planner.worker.ts', import.meta.url), { type: 'module', name: 'planner' });
+    plannerRemote = Comlink.wrap<PlannerApi>(worker);
+  }
+  return plannerRemote;
 }
 
 export function asWorkerError(e: unknown): WorkerError {

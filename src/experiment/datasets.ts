@@ -1,0 +1,59 @@
+/**
+ * From one imported (or generated) set of samples to the train/test data of each seed: a
+ * stratified seeded split per seed (so a seed pairs the same split across methods), one fixed
+ * split, or the split the folders gave. Also bringing stored images to another input size.
+ */
+import type { Samples, TrainData } from '../engine/batch';
+import { stratifiedSplit, randomSplit } from '../data/split';
+import { resizeInto } from '../data/resize';
+
+/** A copy of the samples at `indices`. */
+export function pick(s: Samples, indices: readonly number[]): Samples {
+  const px = s.size * s.size * 3;
+  const images = new Uint8Array(indices.length * px);
+  indices.forEach((i, k) => images.set(s.images.subarray(i * px, (i + 1) * px), k * px));
+  return {
+    images,
+    count: indices.length,
+    size: s.size,
+    labels: s.labels ? Int32Array.from(indices, (i) => s.labels![i]) : undefined,
+    boxes: s.boxes ? Float32Array.from(indices.flatMap((i) => Array.from(s.boxes!.subarray(i * 4, i * 4 + 4)))) : undefined,
+    ids: s.ids ? indices.map((i) => s.ids![i]) : undefined,
+  };
+}
+
+/** The same square images at another size (area-averaged when shrinking); boxes are unchanged. */
+export function resample(s: Samples, size: number): Samples {
+  if (s.size === size) return s;
+  const src = s.size * s.size;
+  const rgba = new Uint8Array(src * 4);
+  const images = new Uint8Array(s.count * size * size * 3);
+  for (let i = 0; i < s.count; i++) {
+    for (let p = 0; p < src; p++) {
+      rgba[p * 4] = s.images[(i * src + p) * 3];
+      rgba[p * 4 + 1] = s.images[(i * src + p) * 3 + 1];
+      rgba[p * 4 + 2] = s.images[(i * src + p) * 3 + 2];
+      rgba[p * 4 + 3] = 255;
+    }
+    resizeInto({ width: s.size, height: s.size, data: rgba, sourceBitDepth: 8 }, size, 'stretch', images, i * size * size * 3);
+  }
+  return { ...s, images, size };
+}
+
+export interface SplitPolicy {
+  testShare: number;
+  splitSeed: 'per-seed' | 'fixed';
+  classNames?: string[];
+  /** Indices of a split the folders gave: used for every seed. */
+  given?: { train: number[]; test: number[] };
+}
+
+/** Train/test data for a seed. */
+export function dataForSeed(all: Samples, policy: SplitPolicy, seed: number): TrainData {
+  if (policy.given) return { train: pick(all, policy.given.train), test: pick(all, policy.given.test) };
+  const splitSeed = policy.splitSeed === 'fixed' ? 0 : seed;
+  const parts = all.labels
+    ? stratifiedSplit(all.labels, policy.classNames ?? [], { testShare: policy.testShare, seed: splitSeed })
+    : randomSplit(all.count, { testShare: policy.testShare, seed: splitSeed });
+  return { train: pick(all, parts.train), test: pick(all, parts.test) };
+}

@@ -1,0 +1,193 @@
+/**
+ * Compare: the paper's Table 2 for the user's data, filled in as runs finish (mean ± sample std over
+ * seeds, the '*' and p-value where an ensemble beats the KD ensemble, paired over seeds), with the
+ * confusion matrix, ROC curve and per-class sensitivity/specificity of a picked run, the Figure 2
+ * parameter chart, and each run's curves on a click. "Download results" saves the table as CSV and
+ * every run as JSON.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { MODE_LABELS, type Mode } from '../engine/config';
+import { rocCurve, type ClassMetrics } from '../engine/metrics';
+import { aggregate, headline, tableCsv, type RunRecord } from '../experiment/aggregate';
+import { experimentOutputs } from '../experiment/scheduler';
+import { studio } from '../worker/client';
+import { useStudio } from '../store/studio';
+import { RunCurves } from './TrainPanel';
+import { download, fmt, fmtInt } from './common';
+import { colourOf } from './LossChart';
+
+function cellText(c: { mean: number; std: number; star?: boolean } | undefined): string {
+  if (!c) return '–';
+  return `${fmt(c.mean)}${Number.isNaN(c.std) ? '' : ` ± ${fmt(c.std)}`}${c.star ? '*' : ''}`;
+}
+
+export function ComparePanel() {
+  const spec = useStudio((s) => s.spec);
+  const runs = useStudio((s) => s.runs);
+  const result = useStudio((s) => s.result);
+  const [selected, setSelected] = useState<{ method: Mode; seed: number } | null>(null);
+
+  // Records of the runs finished so far, from the live run states (the final result replaces them).
+  const records: RunRecord[] = useMemo(() => {
+    if (result) return result.runs;
+    return runs
+      .filter((r) => r.run && r.status === 'done' && r.evaluations.length)
+      .map((r) => ({
+        method: r.run!.method,
+        seed: r.seed,
+        status: 'done' as const,
+        config: { task: spec.task, students: spec.students, teacher: spec.teacher } as RunRecord['config'],
+        networks: r.networks,
+        history: r.evaluations,
+        final: r.evaluations[r.evaluations.length - 1],
+        backend: '',
+      }));
+  }, [runs, result, spec]);
+  const methods = result?.spec.methods ?? spec.methods;
+  const seeds = result?.spec.seeds ?? spec.seeds;
+  const table = useMemo(() => aggregate(records, methods, seeds), [records, methods, seeds]);
+  const sel = selected ?? (records[0] ? { method: records[0].method, seed: records[0].seed } : null);
+  const selRecord = sel ? records.find((r) => r.method === sel.method && r.seed === sel.seed) : undefined;
+  const selRun = sel ? runs.find((r) => r.key === `${sel.method}:${sel.seed}`) : undefined;
+
+  const [roc, setRoc] = useState<{ name: string; points: { fpr: number; tpr: number }[] }[]>([]);
+  useEffect(() => {
+    let alive = true;
+    if (!sel || !selRecord || selRecord.config.task !== 'classify') return setRoc([]);
+    studio()
+      .inspect(`${sel.method}:${sel.seed}`, 100000)
+      .then((d) => {
+        if (!alive || !d || !d.labels) return;
+        const positive = d.labels.map((l) => l === 1);
+        const curves = Object.entries({ ...d.networks, ...Object.fromEntries(Object.entries(d.ensembles).map(([k, v]) => [`ensemble (${k})`, v])) }).map(([name, rows]) => ({
+          name,
+          points: rocCurve(rows.map((r) => r[1] / (r.reduce((a, b) => a + b, 0) || 1)), positive),
+        }));
+        setRoc(curves);
+      })
+      .catch(() => setRoc([]));
+    return () => {
+      alive = false;
+    };
+  }, [sel?.method, sel?.seed, selRecord]);
+
+  const outputs = () => {
+    if (result) return experimentOutputs(result);
+    return { 'results.json': JSON.stringify({ runs: records, table }, null, 2), 'table.csv': tableCsv(table) };
+  };
+
+  const paramRows = table.parameters.teacher
+    ? [{ name: 'teacher', params: table.parameters.teacher }, ...table.parameters.students.map((p, i) => ({ name: `student${i + 1}`, params: p })), { name: 'students (sum)', params: table.parameters.students.reduce((a, b) => a + b, 0) }]
+    : [];
+  const selMetrics = selRecord?.final;
+  const classNames = result?.dataset.classNames ?? selRecord?.config.classNames;
+
+  return (
+    <section className="panel" aria-label="Compare">
+      <h2>Compare</h2>
+      {records.length === 0 && <p className="hint">The table fills in as runs finish.</p>}
+      <div className="table-wrap">
+        <table aria-label="Results" className="results">
+          <caption>
+            {table.metric === 'accuracy' ? 'Test accuracy' : 'Mean IoU on the test images'}: mean ± sample std over seeds ({seeds.join(', ')}). * the ensemble beats the KD ensemble (paired t-test over seeds, two-sided, p &lt; 0.05).
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Network</th>
+              {methods.map((m) => <th key={m} scope="col">{MODE_LABELS[m]}</th>)}
+            </tr>
+          </thead>
+          <tbody>
+            {table.rows.map((r) => (
+              <tr key={r.key}>
+                <th scope="row">{r.label}</th>
+                {methods.map((m) => {
+                  const c = r.cells[m];
+                  return (
+                    <td key={m} data-testid={`cell-${r.key}-${m}`}>
+                      <button type="button" className="cell" disabled={!c} onClick={() => setSelected({ method: m, seed: seeds.find((_s, i) => c?.values[i] !== null) ?? seeds[0] })}>
+                        {cellText(c)}
+                        {c?.vsKD && !Number.isNaN(c.vsKD.p) && <small> p = {c.vsKD.p < 0.001 ? c.vsKD.p.toExponential(1) : c.vsKD.p.toFixed(3)}</small>}
+                        {c && <small> n = {c.n}</small>}
+                      </button>
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="actions">
+        <button type="button" disabled={records.length === 0} onClick={() => {
+          const o = outputs();
+          download('table.csv', o['table.csv'], 'text/csv');
+          download('results.json', o['results.json'], 'application/json');
+        }}>Download results</button>
+      </div>
+      {paramRows.length > 0 && (
+        <figure className="chart" aria-label="Parameters">
+          <ResponsiveContainer width="100%" height={200}>
+            <BarChart data={paramRows} margin={{ top: 8, right: 16, bottom: 8, left: 16 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="name" />
+              <YAxis width={70} tickFormatter={(v: number) => `${(v / 1e6).toFixed(1)}M`} />
+              <Tooltip formatter={(v) => fmtInt(Number(v))} />
+              <Bar dataKey="params" fill="#5b4bd6" isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+          <figcaption>
+            Parameters (Figure 2): reduction 1 − students/teacher = {table.parameters.reduction !== null ? `${(table.parameters.reduction * 100).toFixed(1)} %` : '–'}
+          </figcaption>
+        </figure>
+      )}
+      {sel && (
+        <div className="detail">
+          <div className="row">
+            <h3>Run {MODE_LABELS[sel.method]}, seed</h3>
+            <select aria-label="Seed of the run shown" value={sel.seed} onChange={(e) => setSelected({ method: sel.method, seed: Number(e.target.value) })}>
+              {seeds.map((s) => <option key={s} value={s}>{s}</option>)}
+            </select>
+          </div>
+          {selMetrics && selRecord?.config.task !== 'box' && (
+            <div className="row wrap">
+              {Object.entries({ ...selMetrics.networks, ...Object.fromEntries(Object.entries(selMetrics.ensembles).map(([k, v]) => [`ensemble (${k})`, v])) }).map(([name, m]) => {
+                const cm = m as ClassMetrics;
+                return (
+                  <table key={name} aria-label={`Confusion matrix ${name}`} className="compact confusion">
+                    <caption>{name}: accuracy {fmt(headline(cm))}, AUC {fmt(cm.macroAuc)}</caption>
+                    <thead><tr><th>true \ predicted</th>{cm.confusion.map((_, j) => <th key={j}>{classNames?.[j] ?? j}</th>)}<th>sens.</th><th>spec.</th></tr></thead>
+                    <tbody>
+                      {cm.confusion.map((row, i) => (
+                        <tr key={i}><th>{classNames?.[i] ?? i}</th>{row.map((v, j) => <td key={j} className={i === j ? 'diag' : ''}>{v}</td>)}<td>{fmt(cm.sensitivity[i], 2)}</td><td>{fmt(cm.specificity[i], 2)}</td></tr>
+                      ))}
+                    </tbody>
+                  </table>
+                );
+              })}
+            </div>
+          )}
+          {roc.length > 0 && (
+            <figure className="chart" aria-label="ROC curves">
+              <ResponsiveContainer width="100%" height={240}>
+                <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+                  <CartesianGrid strokeDasharray="3 3" />
+                  <XAxis dataKey="fpr" type="number" domain={[0, 1]} />
+                  <YAxis dataKey="tpr" type="number" domain={[0, 1]} width={40} />
+                  <Tooltip />
+                  <Legend />
+                  {roc.map((c) => (
+                    <Line key={c.name} data={c.points} dataKey="tpr" name={c.name} stroke={c.name.startsWith('ensemble') ? '#111' : colourOf(c.name)} dot={false} isAnimationActive={false} />
+                  ))}
+                </LineChart>
+              </ResponsiveContainer>
+              <figcaption>ROC of class “{classNames?.[1] ?? 1}” (false positive rate → true positive rate)</figcaption>
+            </figure>
+          )}
+          {selRun && <RunCurves run={selRun} />}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,204 @@
+/**
+ * Configure: the paper's V1/V2/V3 presets and their Quick versions, or any teacher and students;
+ * every hyperparameter of METHOD.md; methods and seeds. Before training it shows each network's
+ * parameter count, the reduction of Figure 2, an estimate of GPU memory and the number of runs.
+ */
+import { useEffect, useState } from 'react';
+import { ARCHS } from '../engine/networks/zoo';
+import { MODES, MODE_LABELS, usesPeers, type Mode } from '../engine/config';
+import { PRESETS, presetById } from '../experiment/presets';
+import { parseSpec, SpecError } from '../experiment/spec';
+import { planSummary } from '../experiment/plan';
+import { planner } from '../worker/client';
+import { studioStore, useStudio } from '../store/studio';
+import { download, fmtBytes, fmtInt } from './common';
+
+function NumberField({ label, value, onChange, step, min }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number }) {
+  return (
+    <label>
+      {label}
+      <input type="number" value={Number.isFinite(value) ? value : ''} step={step ?? 'any'} min={min} onChange={(e) => onChange(Number(e.target.value))} />
+    </label>
+  );
+}
+
+export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; running: boolean }) {
+  const spec = useStudio((s) => s.spec);
+  const preset = useStudio((s) => s.preset);
+  const plan = useStudio((s) => s.plan);
+  const dataset = useStudio((s) => s.dataset);
+  const setSpec = useStudio((s) => s.setSpec);
+  const [seedsText, setSeedsText] = useState(spec.seeds.join(', '));
+  const [specError, setSpecError] = useState<string | null>(null);
+
+  useEffect(() => setSeedsText(spec.seeds.join(', ')), [spec.seeds]);
+
+  // Parameter counts and memory, computed by the planner worker on the CPU.
+  useEffect(() => {
+    let alive = true;
+    const t = setTimeout(async () => {
+      try {
+        const classes = dataset?.classNames?.length ?? 2;
+        const [teacher, ...students] = await planner().describe(spec.task, classes, spec.inputSize, [spec.teacher, ...spec.students]);
+        if (alive) studioStore.getState().set({ plan: planSummary(spec, teacher, students, dataset?.train ?? 0) });
+      } catch {
+        if (alive) studioStore.getState().set({ plan: null });
+      }
+    }, 150);
+    return () => {
+      alive = false;
+      clearTimeout(t);
+    };
+  }, [spec, dataset]);
+
+  function applyPreset(id: string) {
+    const p = presetById(id);
+    if (!p) return;
+    studioStore.getState().set({ spec: { ...spec, teacher: p.teacher, students: p.students, inputSize: p.inputSize }, preset: id });
+  }
+
+  const setHyper = (k: keyof typeof spec.hyper, v: number | boolean) => setSpec((s) => ({ ...s, hyper: { ...s.hyper, [k]: v } }));
+  const toggleMethod = (m: Mode) =>
+    setSpec((s) => ({ ...s, methods: s.methods.includes(m) ? s.methods.filter((x) => x !== m) : MODES.filter((x) => x === m || s.methods.includes(x)) }));
+
+  let validation: string | null = null;
+  try {
+    parseSpec(spec);
+  } catch (e) {
+    validation = e instanceof SpecError ? e.issues.map((i) => `${i.field}: ${i.message}`).join('; ') : String(e);
+  }
+  const needsPeers = spec.methods.some(usesPeers) && spec.students.length < 2;
+  const canTrain = !running && !!dataset && dataset.blocking.length === 0 && !validation && spec.task === dataset.task;
+
+  async function loadSpec(file: File) {
+    try {
+      const s = parseSpec(JSON.parse(await file.text()));
+      studioStore.getState().set({ spec: s, preset: 'custom' });
+      setSpecError(null);
+    } catch (e) {
+      setSpecError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  return (
+    <section className="panel" aria-label="Configure">
+      <h2>Configure</h2>
+      <div className="row">
+        <label>Preset
+          <select value={preset} onChange={(e) => applyPreset(e.target.value)} aria-label="Preset">
+            {PRESETS.map((p) => <option key={p.id} value={p.id}>{p.label}</option>)}
+            <option value="custom">Custom</option>
+          </select>
+        </label>
+        <label>Input size (px)
+          <input type="number" min={32} step={16} value={spec.inputSize} onChange={(e) => setSpec((s) => ({ ...s, inputSize: Number(e.target.value) }))} />
+        </label>
+      </div>
+      <p className="hint">{presetById(preset)?.note ?? 'Any teacher and any number of students.'}</p>
+      <div className="row">
+        <label>Teacher
+          <select value={spec.teacher.arch} onChange={(e) => setSpec((s) => ({ ...s, teacher: { ...s.teacher, arch: e.target.value } }))}>
+            {ARCHS.map((a) => <option key={a}>{a}</option>)}
+          </select>
+        </label>
+        <NumberField label="Teacher width" value={spec.teacher.width ?? 1} step={0.0625} min={0.0625} onChange={(v) => setSpec((s) => ({ ...s, teacher: { ...s.teacher, width: v } }))} />
+      </div>
+      {spec.students.map((st, i) => (
+        <div className="row" key={i}>
+          <label>{`Student ${i + 1}`}
+            <select value={st.arch} onChange={(e) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, arch: e.target.value } : x)) }))}>
+              {ARCHS.map((a) => <option key={a}>{a}</option>)}
+            </select>
+          </label>
+          <NumberField label={`Student ${i + 1} width`} value={st.width ?? 1} step={0.0625} min={0.0625} onChange={(v) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, width: v } : x)) }))} />
+          <button type="button" aria-label={`Remove student ${i + 1}`} disabled={spec.students.length <= 1} onClick={() => setSpec((s) => ({ ...s, students: s.students.filter((_, j) => j !== i) }))}>−</button>
+        </div>
+      ))}
+      <button type="button" onClick={() => setSpec((s) => ({ ...s, students: [...s.students, { ...s.students[s.students.length - 1] }] }))}>Add student</button>
+      {needsPeers && <p className="error">Mutual learning needs at least 2 students.</p>}
+
+      <fieldset>
+        <legend>Methods</legend>
+        {MODES.map((m) => (
+          <label key={m} className="check">
+            <input type="checkbox" checked={spec.methods.includes(m)} onChange={() => toggleMethod(m)} /> {MODE_LABELS[m]}
+          </label>
+        ))}
+      </fieldset>
+      <div className="row">
+        <label>Seeds
+          <input
+            value={seedsText}
+            onChange={(e) => setSeedsText(e.target.value)}
+            onBlur={() => setSpec((s) => ({ ...s, seeds: seedsText.split(/[\s,]+/).filter(Boolean).map(Number) }))}
+            aria-label="Seeds"
+          />
+        </label>
+        <NumberField label="Epochs" value={spec.hyper.epochs} min={1} step={1} onChange={(v) => setHyper('epochs', v)} />
+        <NumberField label="Teacher epochs" value={spec.hyper.teacherEpochs ?? spec.hyper.epochs} min={1} step={1} onChange={(v) => setHyper('teacherEpochs', v)} />
+        <label>Steps per epoch (cap)
+          <input type="number" min={1} placeholder="all" value={spec.hyper.stepsPerEpoch ?? ''} onChange={(e) => setSpec((s) => {
+            const h = { ...s.hyper };
+            if (e.target.value === '') delete h.stepsPerEpoch;
+            else h.stepsPerEpoch = Number(e.target.value);
+            return { ...s, hyper: h };
+          })} />
+        </label>
+      </div>
+      <details>
+        <summary>Loss and optimiser</summary>
+        <div className="row">
+          <NumberField label="Temperature T" value={spec.hyper.temperature} onChange={(v) => setHyper('temperature', v)} />
+          <NumberField label="alpha (CE)" value={spec.hyper.alpha} onChange={(v) => setHyper('alpha', v)} />
+          <NumberField label="beta (KD)" value={spec.hyper.beta} onChange={(v) => setHyper('beta', v)} />
+          <NumberField label="gamma (ML)" value={spec.hyper.gamma} onChange={(v) => setHyper('gamma', v)} />
+          <label className="check"><input type="checkbox" checked={spec.hyper.tSquared} onChange={(e) => setHyper('tSquared', e.target.checked)} /> multiply KL by T²</label>
+        </div>
+        <div className="row">
+          <NumberField label="Learning rate" value={spec.hyper.lr} onChange={(v) => setHyper('lr', v)} />
+          <NumberField label="Momentum" value={spec.hyper.momentum} onChange={(v) => setHyper('momentum', v)} />
+          <NumberField label="Weight decay" value={spec.hyper.weightDecay} onChange={(v) => setHyper('weightDecay', v)} />
+          <NumberField label="Batch size" value={spec.hyper.batchSize} min={1} step={1} onChange={(v) => setHyper('batchSize', v)} />
+        </div>
+        <div className="row">
+          {(['hflip', 'vflip', 'rot90'] as const).map((k) => (
+            <label key={k} className="check"><input type="checkbox" checked={spec.augment[k]} onChange={(e) => setSpec((s) => ({ ...s, augment: { ...s.augment, [k]: e.target.checked } }))} /> {k === 'rot90' ? '90° rotations' : k === 'hflip' ? 'horizontal flips' : 'vertical flips'}</label>
+          ))}
+          <NumberField label="Brightness jitter" value={spec.augment.brightness} onChange={(v) => setSpec((s) => ({ ...s, augment: { ...s.augment, brightness: v } }))} />
+          <NumberField label="Contrast jitter" value={spec.augment.contrast} onChange={(v) => setSpec((s) => ({ ...s, augment: { ...s.augment, contrast: v } }))} />
+        </div>
+        <p className="hint">
+          Student loss (eq. 4): α·CE(y, s_k) + β·KL(p ‖ s_k) + γ·Σ KL(s_k′ ‖ s_k). Teacher and peer predictions are targets (no gradient flows into
+          them), as in Deep Mutual Learning; the paper writes D_KL(s_k ‖ s_k′), read here with the peer as the target.
+        </p>
+      </details>
+
+      {plan && (
+        <table aria-label="Networks" className="compact">
+          <thead><tr><th>Network</th><th>Architecture</th><th>Parameters</th></tr></thead>
+          <tbody>
+            {plan.networks.map((n) => (
+              <tr key={n.name}><td>{n.name}</td><td>{n.arch}{n.width !== 1 ? ` ×${n.width}` : ''}</td><td data-testid={`params-${n.name}`}>{fmtInt(n.params)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {plan && (
+        <p data-testid="plan">
+          Reduction 1 − students/teacher: <strong>{(plan.reduction * 100).toFixed(1)} %</strong>
+          {plan.reduction < 0 ? ' (the students together are larger than the teacher)' : ''}. GPU memory (estimate): <strong>{fmtBytes(plan.memoryBytes)}</strong>. Runs:{' '}
+          <strong>{plan.runs}</strong> ({spec.methods.length} methods × {spec.seeds.length} seeds){plan.teacherTrainings ? `, plus ${plan.teacherTrainings} teacher pre-training${plan.teacherTrainings > 1 ? 's' : ''} shared by KD and KD+ML offline` : ''}.
+        </p>
+      )}
+      {validation && <p className="error" role="alert">{validation}</p>}
+      {dataset && spec.task !== dataset.task && <p className="error">The dataset is for {dataset.task === 'classify' ? 'classification' : 'detection'}.</p>}
+      {!dataset && <p className="hint">Load a dataset first (Data).</p>}
+      <div className="actions">
+        <button type="button" className="primary" onClick={onTrain} disabled={!canTrain}>Train</button>
+        <button type="button" onClick={() => download('experiment-spec.json', JSON.stringify(spec, null, 2), 'application/json')}>Save spec</button>
+        <label className="file">Load spec<input type="file" accept="application/json,.json" onChange={(e) => e.target.files?.[0] && loadSpec(e.target.files[0])} /></label>
+      </div>
+      {specError && <p className="error" role="alert">{specError}</p>}
+    </section>
+  );
+}

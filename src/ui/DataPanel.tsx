@@ -1,0 +1,230 @@
+/**
+ * Data: the ways in (drop a folder, "Open folder" with its handle remembered for a re-grant after a
+ * reload, the plain "Dataset folder" input, "Try sample data"), import settings, progress with
+ * Cancel, and what the import understood: layout, classes, counts, thumbnails with boxes, skipped
+ * files, blocking errors, and the downloadable import report.
+ */
+import { useEffect, useState } from 'react';
+import { get as idbGet, set as idbSet } from 'idb-keyval';
+import { studio, asWorkerError, Comlink } from '../worker/client';
+import { studioStore, useStudio } from '../store/studio';
+import type { DatasetSummary } from '../worker/protocol';
+import { download, fmtInt, ImageWithBoxes, Progress } from './common';
+
+type FileWithPath = File & { relativePath?: string };
+
+const HANDLE_KEY = 'last-folder-handle';
+
+async function filesFromEntry(entry: FileSystemEntry, prefix: string, out: FileWithPath[]): Promise<void> {
+  if (entry.isFile) {
+    const f = await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej));
+    Object.defineProperty(f, 'relativePath', { value: `${prefix}${entry.name}` });
+    out.push(f as FileWithPath);
+  } else if (entry.isDirectory) {
+    const reader = (entry as FileSystemDirectoryEntry).createReader();
+    // readEntries returns the listing in chunks: read until it comes back empty.
+    for (;;) {
+      const chunk = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
+      if (chunk.length === 0) break;
+      for (const e of chunk) await filesFromEntry(e, `${prefix}${entry.name}/`, out);
+    }
+  }
+}
+
+export function DataPanel() {
+  const dataset = useStudio((s) => s.dataset);
+  const importing = useStudio((s) => s.importing);
+  const importError = useStudio((s) => s.importError);
+  const spec = useStudio((s) => s.spec);
+  const [storeSize, setStoreSize] = useState(224);
+  const [resize, setResize] = useState<'stretch' | 'pad'>('stretch');
+  const [subset, setSubset] = useState('');
+  const [seed, setSeed] = useState(0);
+  const [dragging, setDragging] = useState(false);
+  const [savedHandle, setSavedHandle] = useState<FileSystemDirectoryHandle | null>(null);
+  const hasPicker = typeof (window as unknown as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
+
+  useEffect(() => {
+    idbGet<FileSystemDirectoryHandle>(HANDLE_KEY).then((h) => h && setSavedHandle(h)).catch(() => {});
+  }, []);
+
+  const opts = () => ({ inputSize: storeSize, resize, seed, testShare: spec.data.testShare, ...(subset.trim() ? { subset: Number(subset) } : {}) });
+  const onProgress = Comlink.proxy((p: { phase: string; done: number; total: number }) => studioStore.getState().set({ importing: p }));
+
+  async function run(job: () => Promise<DatasetSummary>) {
+    studioStore.getState().set({ importing: { phase: 'listing', done: 0, total: 0 }, importError: null });
+    try {
+      const summary = await job();
+      const st = studioStore.getState();
+      st.set({ dataset: summary, importing: null, spec: { ...st.spec, task: summary.task } });
+    } catch (e) {
+      studioStore.getState().set({ importing: null, importError: asWorkerError(e) });
+    }
+  }
+
+  const importFiles = (files: FileWithPath[]) => run(() => studio().importFiles(files, opts(), onProgress));
+  const importHandle = (h: FileSystemDirectoryHandle) => run(() => studio().importDirectory(h, opts(), onProgress));
+
+  async function openFolder() {
+    const picker = (window as unknown as { showDirectoryPicker(o?: object): Promise<FileSystemDirectoryHandle> }).showDirectoryPicker;
+    try {
+      const h = await picker({ mode: 'read' });
+      await idbSet(HANDLE_KEY, h).catch(() => {});
+      setSavedHandle(h);
+      await importHandle(h);
+    } catch (e) {
+      if ((e as DOMException).name !== 'AbortError') studioStore.getState().set({ importError: asWorkerError(e) });
+    }
+  }
+
+  async function regrant() {
+    if (!savedHandle) return;
+    const h = savedHandle as FileSystemDirectoryHandle & { requestPermission(o: object): Promise<PermissionState> };
+    // Needs the click's user gesture, on the main thread.
+    if ((await h.requestPermission({ mode: 'read' })) === 'granted') await importHandle(savedHandle);
+  }
+
+  async function onDrop(e: React.DragEvent) {
+    e.preventDefault();
+    setDragging(false);
+    const items = Array.from(e.dataTransfer.items).filter((i) => i.kind === 'file');
+    const withHandle = items[0] as DataTransferItem & { getAsFileSystemHandle?: () => Promise<FileSystemHandle | null> };
+    if (items.length === 1 && withHandle.getAsFileSystemHandle) {
+      const h = await withHandle.getAsFileSystemHandle();
+      if (h && h.kind === 'directory') {
+        await idbSet(HANDLE_KEY, h).catch(() => {});
+        setSavedHandle(h as FileSystemDirectoryHandle);
+        return importHandle(h as FileSystemDirectoryHandle);
+      }
+    }
+    const entries = items.map((i) => i.webkitGetAsEntry()).filter((x): x is FileSystemEntry => !!x);
+    const files: FileWithPath[] = [];
+    for (const entry of entries) await filesFromEntry(entry, '', files);
+    return importFiles(files);
+  }
+
+  async function sample(task: 'classify' | 'box') {
+    await run(async () => studio().loadSampleData(task, task === 'classify' ? 160 : 120, 64));
+  }
+
+  const report = dataset?.report;
+  const skipped = report ? report.files.filter((f) => f.status !== 'ok' && f.status !== 'unused') : [];
+  const warned = report ? report.files.filter((f) => f.status === 'ok' && f.warnings?.length) : [];
+
+  return (
+    <section className="panel" aria-label="Data">
+      <h2>Data</h2>
+      <div
+        className={`dropzone${dragging ? ' dragging' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+        data-testid="dropzone"
+      >
+        <p>Drop a dataset folder here. The images stay on this computer.</p>
+        <div className="row">
+          <label className="file">
+            Dataset folder
+            <input type="file" aria-label="Dataset folder" {...{ webkitdirectory: '', directory: '' }} multiple onChange={(e) => e.target.files && importFiles(Array.from(e.target.files))} />
+          </label>
+          {hasPicker && (
+            <button type="button" onClick={openFolder}>
+              Open folder
+            </button>
+          )}
+          {hasPicker && savedHandle && (
+            <button type="button" onClick={regrant} title={`Import ${savedHandle.name} again`}>
+              Re-grant access
+            </button>
+          )}
+          <button type="button" onClick={() => sample('classify')}>Try sample data (classification)</button>
+          <button type="button" onClick={() => sample('box')}>Try sample data (detection)</button>
+        </div>
+      </div>
+      <details>
+        <summary>Import settings</summary>
+        <div className="row">
+          <label>Store images at (px)<input type="number" min={32} max={512} value={storeSize} onChange={(e) => setStoreSize(Number(e.target.value))} /></label>
+          <label>Resize
+            <select value={resize} onChange={(e) => setResize(e.target.value as 'stretch' | 'pad')}>
+              <option value="stretch">Stretch to square</option>
+              <option value="pad">Pad to square</option>
+            </select>
+          </label>
+          <label>Subset (images, stratified)<input type="number" min={2} placeholder="all" value={subset} onChange={(e) => setSubset(e.target.value)} /></label>
+          <label>Sampling seed<input type="number" min={0} value={seed} onChange={(e) => setSeed(Number(e.target.value))} /></label>
+        </div>
+      </details>
+      {importing && (
+        <div className="row">
+          <Progress value={importing.done} max={importing.total || 1} label={`${importing.phase === 'listing' ? 'Listing' : 'Decoding'}: ${fmtInt(importing.done)}${importing.total ? ` of ${fmtInt(importing.total)}` : ''}`} />
+          <button type="button" onClick={() => studio().cancelImport()}>Cancel import</button>
+        </div>
+      )}
+      {importError && (
+        <p className="error" role="alert">
+          {importError.code}: {importError.message}
+        </p>
+      )}
+      {dataset && (
+        <div className="dataset" data-testid="dataset-summary">
+          <h3>{dataset.name}</h3>
+          {dataset.synthetic && <p className="badge synthetic">Synthetic data, generated in the browser</p>}
+          <p>
+            Layout: <strong data-testid="layout">{dataset.layoutDescription}</strong>. Task: <strong>{dataset.task === 'classify' ? 'classification' : 'detection (one box per image)'}</strong>.{' '}
+            {fmtInt(dataset.total)} usable images{dataset.givenSplit ? ` (split given by the folders: ${dataset.train} train, ${dataset.test} test)` : ''}.
+          </p>
+          <table aria-label="Images per class" className="compact">
+            <thead><tr><th>{dataset.task === 'classify' ? 'Class' : 'Set'}</th><th>Images</th></tr></thead>
+            <tbody>
+              {Object.entries(dataset.counts).map(([k, v]) => (
+                <tr key={k}><td>{k}</td><td data-testid={`count-${k}`}>{fmtInt(v)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+          {report && report.counts.mergedBoxImages > 0 && <p>{report.counts.mergedBoxImages} images had several boxes; their union is the target.</p>}
+          {dataset.blocking.length > 0 && (
+            <div role="alert" className="error">
+              <strong>This dataset cannot be trained on yet:</strong>
+              <ul>{dataset.blocking.map((b, i) => <li key={i} data-testid="blocking">{b.code}: {b.message}</li>)}</ul>
+            </div>
+          )}
+          <div className="thumbs" aria-label="Preview">
+            {dataset.previews.map((t, i) => (
+              <figure key={i}>
+                <ImageWithBoxes image={t} boxes={t.box ? [{ box: t.box, colour: '#00e676' }] : []} display={72} />
+                <figcaption>{t.label ?? ''}</figcaption>
+              </figure>
+            ))}
+          </div>
+          {report && (
+            <>
+              <p data-testid="skipped-count">
+                {report.counts.skipped} files skipped, {report.counts.warnings} with warnings{report.counts.unused ? `, ${report.counts.unused} not drawn into the subset` : ''}.
+              </p>
+              {(skipped.length > 0 || warned.length > 0) && (
+                <table aria-label="Skipped files" className="compact">
+                  <thead><tr><th>File</th><th>Code</th><th>Why</th></tr></thead>
+                  <tbody>
+                    {skipped.slice(0, 200).map((f) => (
+                      <tr key={f.path}><td>{f.path}</td><td>{f.status}</td><td>{'message' in f ? f.message : ''}</td></tr>
+                    ))}
+                    {warned.slice(0, 100).map((f) => (
+                      <tr key={f.path}><td>{f.path}</td><td>{f.warnings!.map((w) => w.code).join(', ')}</td><td>{f.warnings!.map((w) => w.message).join('; ')}</td></tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+              <button type="button" onClick={() => download('import-report.json', JSON.stringify(report, null, 2), 'application/json')}>
+                Download import report
+              </button>
+            </>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

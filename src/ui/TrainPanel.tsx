@@ -1,0 +1,93 @@
+/**
+ * Train: the experiment's progress (run and whole experiment, with ETA), pause, resume, cancel, the
+ * backend and GPU memory, and live curves for the run in progress (or the one picked): every
+ * network's loss and its terms per step, and the test metric per epoch for every network and
+ * ensemble.
+ */
+import { useState } from 'react';
+import { studio } from '../worker/client';
+import { studioStore, useStudio, type RunProgress } from '../store/studio';
+import { EpochChart, LossChart } from './LossChart';
+import { fmt, fmtDuration, Progress } from './common';
+
+export function RunCurves({ run }: { run: RunProgress }) {
+  const [term, setTerm] = useState<'total' | 'ce' | 'kd' | 'ml'>('total');
+  const names = Array.from(new Set(run.steps.flatMap((s) => Object.keys(s.losses))));
+  const metric = run.evaluations[0] && Object.values(run.evaluations[0].networks)[0] && 'meanIoU' in Object.values(run.evaluations[0].networks)[0] ? 'Mean IoU' : 'Accuracy';
+  return (
+    <div className="curves" data-testid="run-curves">
+      <div className="row">
+        <h3>{run.label}</h3>
+        <div role="group" aria-label="Loss term" className="segmented">
+          {(['total', 'ce', 'kd', 'ml'] as const).map((t) => (
+            <button key={t} type="button" aria-pressed={term === t} onClick={() => setTerm(t)}>
+              {t === 'total' ? 'Total' : t.toUpperCase()}
+            </button>
+          ))}
+        </div>
+      </div>
+      <p className="hint" data-testid="term">Showing {term === 'total' ? 'the total loss' : `the ${term.toUpperCase()} term`} (weighted by α, β, γ as in eq. 4), {run.steps.length} steps.</p>
+      <LossChart steps={run.steps} names={names} term={term} />
+      <EpochChart evaluations={run.evaluations} label={metric} />
+    </div>
+  );
+}
+
+export function TrainPanel() {
+  const status = useStudio((s) => s.status);
+  const runs = useStudio((s) => s.runs);
+  const currentKey = useStudio((s) => s.currentKey);
+  const startedAt = useStudio((s) => s.startedAt);
+  const totalSteps = useStudio((s) => s.totalSteps);
+  const stepsDone = useStudio((s) => s.stepsDone);
+  const backend = useStudio((s) => s.backend);
+  const gpuBytes = useStudio((s) => s.gpuBytes);
+  const error = useStudio((s) => s.error);
+  const [picked, setPicked] = useState<string | null>(null);
+  const running = status === 'running' || status === 'paused';
+  const current = runs.find((r) => r.key === (picked ?? currentKey)) ?? runs.find((r) => r.key === currentKey) ?? runs.filter((r) => r.steps.length).slice(-1)[0];
+  const elapsed = startedAt ? Date.now() - startedAt : 0;
+  const eta = stepsDone > 0 && totalSteps > stepsDone ? (elapsed / stepsDone) * (totalSteps - stepsDone) : 0;
+  const last = current?.steps[current.steps.length - 1];
+  const runEta = current && last && current.totalSteps > current.stepsDone ? (current.totalSteps - current.stepsDone) * last.ms : 0;
+
+  return (
+    <section className="panel" aria-label="Train">
+      <h2>Train</h2>
+      <div className="row">
+        <span data-testid="experiment-status">Status: {status}</span>
+        <span>Backend: {backend ? backend.backend : '…'}</span>
+        <span>GPU memory in use: {gpuBytes !== null ? `${(gpuBytes / 1e6).toFixed(1)} MB` : '–'}</span>
+        {last && <span data-testid="throughput">{fmt(last.imagesPerSec, 1)} images/s</span>}
+      </div>
+      <div className="actions">
+        {status === 'paused' ? (
+          <button type="button" onClick={() => { studio().resume(); setStatus('running'); }}>Resume</button>
+        ) : (
+          <button type="button" disabled={status !== 'running'} onClick={() => { studio().pause(); setStatus('paused'); }}>Pause</button>
+        )}
+        <button type="button" disabled={!running} onClick={() => studio().cancel()}>Cancel</button>
+      </div>
+      {runs.length > 0 && (
+        <>
+          <Progress value={stepsDone} max={totalSteps} label={`Experiment: ${stepsDone} of ${totalSteps} steps${eta ? `, about ${fmtDuration(eta)} left` : ''}`} />
+          {current && <Progress value={current.stepsDone} max={current.totalSteps} label={`${current.label}: ${current.stepsDone} of ${current.totalSteps} steps${runEta ? `, about ${fmtDuration(runEta)} left` : ''}`} />}
+        </>
+      )}
+      {error && <p className="error" role="alert" data-testid="train-error">{error.code}: {error.message}</p>}
+      <div className="runs-list" role="list" aria-label="Runs">
+        {runs.map((r) => (
+          <button key={r.key} type="button" role="listitem" className={`run ${r.status}`} aria-current={r.key === current?.key} onClick={() => setPicked(r.key)} title={r.error ? `${r.error.code}: ${r.error.message}` : undefined}>
+            {r.label}: {r.status}
+            {r.error ? ` (${r.error.code})` : ''}
+          </button>
+        ))}
+      </div>
+      {current && <RunCurves run={current} />}
+    </section>
+  );
+}
+
+function setStatus(status: 'running' | 'paused') {
+  studioStore.getState().set({ status });
+}
