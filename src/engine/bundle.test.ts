@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateClassification, generateDetection, splitSamples } from '../data/synthetic';
-import { makeBundle, openBundle, predictBundle, modelFromFiles } from './bundle';
+import { closeBundle, makeBundle, openBundle, predictBundle, modelFromFiles } from './bundle';
 import { defaultRunConfig } from './config';
 import { disposeRun, predict, trainCohort } from './trainer';
 
@@ -36,7 +36,7 @@ describe('export bundle', () => {
     const p = await predictBundle(opened, data.test);
     const expected = r.predictions.ensembles.max;
     p.ensemble.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
-    tf.dispose(opened.members);
+    closeBundle(opened);
     disposeRun(r);
   });
 
@@ -51,7 +51,7 @@ describe('export bundle', () => {
     const p = await predictBundle(opened, data.test);
     expect(p.ensemble.length).toBe(data.test.count * 4);
     p.ensemble.forEach((v, i) => expect(v).toBeCloseTo(r.predictions.ensembles.mean[i], 6));
-    tf.dispose(opened.members);
+    closeBundle(opened);
     disposeRun(r);
   });
 

@@ -162,11 +162,16 @@ export async function openBundle(zip: Uint8Array): Promise<OpenedBundle> {
       members.push(await modelFromFiles({ 'model.json': json, 'weights.bin': weights }));
     }
   } catch (e) {
-    tf.dispose(members);
+    for (const m of members) m.dispose();
     throw e;
   }
   const parse = (p: string) => (files[`${root}${p}`] ? JSON.parse(strFromU8(files[`${root}${p}`])) : null);
   return { manifest, members, config: parse('config.json'), metrics: parse('metrics.json') };
+}
+
+/** Free an opened bundle's networks. */
+export function closeBundle(b: OpenedBundle): void {
+  for (const m of b.members) m.dispose();
 }
 
 export interface BundlePrediction {
