@@ -9,6 +9,7 @@ import { studio } from './worker/client';
 (window as unknown as { cohortStudio: unknown }).cohortStudio = {
   store: studioStore,
   memory: () => studio().memory(),
+  inspect: (key: string, limit?: number) => studio().inspect(key, limit),
 };
 
 createRoot(document.getElementById('root')!).render(

@@ -132,7 +132,7 @@ export function ComparePanel() {
             <BarChart data={paramRows} margin={{ top: 8, right: 16, bottom: 8, left: 16 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="name" />
-              <YAxis width={70} tickFormatter={(v: number) => `${(v / 1e6).toFixed(1)}M`} />
+              <YAxis width={70} tickFormatter={(v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : `${(v / 1e3).toFixed(0)}k`)} />
               <Tooltip formatter={(v) => fmtInt(Number(v))} />
               <Bar dataKey="params" fill="#5b4bd6" isAnimationActive={false} />
             </BarChart>

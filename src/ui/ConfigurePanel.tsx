@@ -97,7 +97,7 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
       <p className="hint">{presetById(preset)?.note ?? 'Any teacher and any number of students.'}</p>
       <div className="row">
         <label>Teacher
-          <select value={spec.teacher.arch} onChange={(e) => setSpec((s) => ({ ...s, teacher: { ...s.teacher, arch: e.target.value } }))}>
+          <select aria-label="Teacher" value={spec.teacher.arch} onChange={(e) => setSpec((s) => ({ ...s, teacher: { ...s.teacher, arch: e.target.value } }))}>
             {ARCHS.map((a) => <option key={a}>{a}</option>)}
           </select>
         </label>
@@ -106,7 +106,7 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
       {spec.students.map((st, i) => (
         <div className="row" key={i}>
           <label>{`Student ${i + 1}`}
-            <select value={st.arch} onChange={(e) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, arch: e.target.value } : x)) }))}>
+            <select aria-label={`Student ${i + 1}`} value={st.arch} onChange={(e) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, arch: e.target.value } : x)) }))}>
               {ARCHS.map((a) => <option key={a}>{a}</option>)}
             </select>
           </label>
