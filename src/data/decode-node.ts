@@ -1,0 +1,48 @@
+/**
+ * The pure-JS ImageDecoder used in Node (tests, benchmarks, scripts): JPEG through jpeg-js, PNG
+ * through fast-png (png.ts), BMP by hand (bmp.ts), the first GIF frame through omggif, TIFF through
+ * geotiff (tiff.ts). WebP is refused with UNSUPPORTED_FORMAT: browsers decode it natively and no
+ * pure-JS decoder is worth its weight here.
+ *
+ * Despite the name it uses no Node API (no fs, no Buffer), so a worker may fall back on it too.
+ * It never applies EXIF orientation: jpeg-js and the others ignore it.
+ */
+import jpeg from 'jpeg-js';
+import { GifReader } from 'omggif';
+import { decodeBmp } from './bmp';
+import { decodePng } from './png';
+import { decodeTiff } from './tiff';
+import { DataError, type ImageDecoder, type ImageFormat, type RawImage } from './types';
+
+function decodeJpeg(bytes: Uint8Array): RawImage {
+  // The import refuses oversized images from the header first; these limits only keep jpeg-js's
+  // own (lower) defaults from refusing what the import allowed.
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 1000, maxMemoryUsageInMB: 4096 });
+  return { width: img.width, height: img.height, data: img.data, sourceBitDepth: 8 };
+}
+
+function decodeGif(bytes: Uint8Array): RawImage {
+  const reader = new GifReader(bytes);
+  const data = new Uint8Array(reader.width * reader.height * 4);
+  reader.decodeAndBlitFrameRGBA(0, data);
+  return { width: reader.width, height: reader.height, data, sourceBitDepth: 8 };
+}
+
+export const nodeDecoder: ImageDecoder = {
+  async decode(bytes: Uint8Array, format: ImageFormat): Promise<RawImage> {
+    switch (format) {
+      case 'jpeg':
+        return decodeJpeg(bytes);
+      case 'png':
+        return decodePng(bytes);
+      case 'bmp':
+        return decodeBmp(bytes);
+      case 'gif':
+        return decodeGif(bytes);
+      case 'tiff':
+        return decodeTiff(bytes);
+      case 'webp':
+        throw new DataError('UNSUPPORTED_FORMAT', 'WebP is decoded by the browser; this decoder (Node) has none. Convert to PNG or import in the browser');
+    }
+  },
+};

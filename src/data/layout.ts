@@ -1,0 +1,291 @@
+/**
+ * Which dataset layout a dropped folder follows, decided from the listing alone (paths, no reads),
+ * so that it can be shown to the user, with its evidence and the other layouts that also fit,
+ * before anything is decoded, and overridden:
+ * - classification by class folder, `ROOT/<class>/*`, or `ROOT/<train|test|val>/<class>/*` with
+ *   the split given by the folders (Kaggle's TCGA-COAD MSIMUT/MSS, Kather's CRC_DX_TRAIN/...);
+ * - classification by file-name prefix, `ROOT/<CLASS>-<id>.<ext>` (NCT-CRC-HE-100K);
+ * - detection from masks: Kvasir-SEG (`images/` + `masks/`, same stems, optional
+ *   `kavsir_bboxes.json`), CVC-ClinicDB (`Original/` + `Ground Truth/`; `<n>_fram` + `<n>_mask`);
+ * - detection from a CSV or JSON box list beside the images.
+ *
+ * Pure functions of the paths: no I/O.
+ */
+import { basename, comparePaths, dirname, extension, isAnnotationPath, pathKind, relativeTo, stem } from './paths';
+import type { Layout, LayoutDetection, SplitName, Task } from './types';
+
+export function taskOf(layout: Layout): Task {
+  return layout.kind === 'class-folders' || layout.kind === 'class-prefix' ? 'classify' : 'box';
+}
+
+const TRAIN = new Set(['train', 'training', 'trn']);
+const TEST = new Set(['test', 'testing', 'tst']);
+const VAL = new Set(['val', 'valid', 'validation', 'dev']);
+
+/** The split a folder name stands for ('Train', 'CRC_DX_TEST', 'validation'...), or null. */
+export function splitOfFolder(name: string): SplitName | null {
+  const tokens = name.toLowerCase().split(/[_\-\s.]+/);
+  if (tokens.some((t) => TRAIN.has(t))) return 'train';
+  if (tokens.some((t) => TEST.has(t))) return 'test';
+  if (tokens.some((t) => VAL.has(t))) return 'val';
+  return null;
+}
+
+const folderKey = (name: string) => name.toLowerCase().replace(/[\s_\-]/g, '');
+const IMAGE_FOLDERS = new Set(['images', 'image', 'imgs', 'img', 'original', 'originals', 'frames', 'frame', 'input', 'inputs', 'rgb']);
+const MASK_FOLDERS = new Set(['masks', 'mask', 'groundtruth', 'gt', 'segmentation', 'segmentations', 'labels', 'annotations', 'truth']);
+const IMAGE_SUFFIXES = ['', '_fram', '_frame', '_img', '_image', '_rgb'];
+const MASK_SUFFIXES = ['', '_mask', '_masks', '_seg', '_gt', '_segmentation', '_label', '_anno'];
+
+/** The stem without `suffix` (matched case-insensitively), the key images and masks pair by. */
+export function pairKey(path: string, suffix: string): string {
+  const s = stem(path);
+  return suffix && s.toLowerCase().endsWith(suffix) ? s.slice(0, s.length - suffix.length) : s;
+}
+
+const PREFIX = /^([A-Za-z][A-Za-z0-9]*)-[^-]/;
+
+/** The class a `<CLASS>-<id>` file name gives, or null. */
+export function classFromPrefix(path: string): string | null {
+  const m = PREFIX.exec(basename(path));
+  return m ? m[1] : null;
+}
+
+/** The deepest folder holding every path. */
+export function commonFolder(paths: readonly string[]): string {
+  if (paths.length === 0) return '';
+  let common = dirname(paths[0]).split('/');
+  for (const p of paths) {
+    const segs = dirname(p).split('/');
+    let i = 0;
+    while (i < common.length && i < segs.length && common[i] === segs[i]) i++;
+    common = common.slice(0, i);
+    if (common.length === 0) break;
+  }
+  return common.filter((s) => s !== '').join('/');
+}
+
+const where = (folder: string) => (folder === '' ? 'the top folder' : `"${folder}"`);
+
+export function describeLayout(l: Layout): string {
+  switch (l.kind) {
+    case 'class-folders':
+      return l.givenSplit
+        ? `Classification: split folders (train/test) under ${where(l.root)}, one folder per class inside each`
+        : `Classification: one folder per class under ${where(l.root)}`;
+    case 'class-prefix':
+      return `Classification: the class is the file-name prefix (CLASS-id) of the images under ${where(l.root)}`;
+    case 'mask-pairs': {
+      const name = l.variant === 'kvasir-seg' ? 'Kvasir-SEG' : l.variant === 'cvc-clinicdb' ? 'CVC-ClinicDB' : 'image and mask folders';
+      const suffix = l.imageSuffix || l.maskSuffix ? ` (names ending "${l.imageSuffix}" and "${l.maskSuffix}")` : '';
+      const boxes = l.boxesFile ? `; boxes from "${l.boxesFile}" where it has them, else from the masks` : '; boxes from the masks';
+      return `Detection (${name}): images in "${l.images}" paired by name with masks in "${l.masks}"${suffix}${boxes}`;
+    }
+    case 'box-list':
+      return `Detection: boxes listed in "${l.list}" for the images under ${where(l.root)}`;
+  }
+}
+
+interface Candidate {
+  layout: Layout;
+  evidence: string[];
+  /** Rank: lower is better. */
+  rank: number;
+  score: number;
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of items) m.set(key(t), (m.get(key(t)) ?? 0) + 1);
+  return m;
+}
+
+function summarise(counts: Map<string, number>, max = 12): string {
+  const names = [...counts.keys()].sort(comparePaths);
+  const shown = names.slice(0, max).map((n) => `${n} (${counts.get(n)})`);
+  return shown.join(', ') + (names.length > max ? `, and ${names.length - max} more` : '');
+}
+
+function maskPairCandidates(images: readonly string[], paths: readonly string[]): Candidate[] {
+  const byDir = new Map<string, string[]>();
+  for (const p of images) {
+    const d = dirname(p);
+    let list = byDir.get(d);
+    if (!list) byDir.set(d, (list = []));
+    list.push(p);
+  }
+  const out: Candidate[] = [];
+  const childrenOf = new Map<string, string[]>();
+  for (const d of byDir.keys()) {
+    if (d === '') continue;
+    const parent = dirname(d);
+    let c = childrenOf.get(parent);
+    if (!c) childrenOf.set(parent, (c = []));
+    c.push(d);
+  }
+  for (const [parent, children] of childrenOf) {
+    const imgDirs = children.filter((d) => IMAGE_FOLDERS.has(folderKey(basename(d))));
+    const maskDirs = children.filter((d) => MASK_FOLDERS.has(folderKey(basename(d))));
+    for (const imgDir of imgDirs) {
+      for (const maskDir of maskDirs) {
+        const imgs = byDir.get(imgDir)!;
+        const masks = byDir.get(maskDir)!;
+        let best = { imageSuffix: '', maskSuffix: '', pairs: 0 };
+        for (const is of IMAGE_SUFFIXES) {
+          const keys = new Set(imgs.map((p) => pairKey(p, is)));
+          for (const ms of MASK_SUFFIXES) {
+            let pairs = 0;
+            const seen = new Set<string>();
+            for (const m of masks) {
+              const k = pairKey(m, ms);
+              if (keys.has(k) && !seen.has(k)) {
+                seen.add(k);
+                pairs++;
+              }
+            }
+            if (pairs > best.pairs) best = { imageSuffix: is, maskSuffix: ms, pairs };
+          }
+        }
+        if (best.pairs === 0) continue;
+        const boxFiles = paths
+          .filter((p) => dirname(p) === parent && isAnnotationPath(p) && /box/i.test(basename(p)))
+          .sort(comparePaths);
+        const boxesFile = boxFiles.find((p) => extension(p) === 'json') ?? boxFiles[0];
+        const ik = folderKey(basename(imgDir));
+        const mk = folderKey(basename(maskDir));
+        const variant: 'kvasir-seg' | 'cvc-clinicdb' | 'image-mask-folders' =
+          (ik === 'original' && mk === 'groundtruth') || best.imageSuffix === '_fram' ? 'cvc-clinicdb'
+          : ik === 'images' && mk === 'masks' && best.imageSuffix === '' && best.maskSuffix === '' ? 'kvasir-seg'
+          : 'image-mask-folders';
+        const layout: Layout = { kind: 'mask-pairs', variant, images: imgDir, masks: maskDir, imageSuffix: best.imageSuffix, maskSuffix: best.maskSuffix };
+        if (boxesFile) layout.boxesFile = boxesFile;
+        const evidence = [
+          `${imgs.length} image file(s) in "${imgDir}" and ${masks.length} in "${maskDir}": ${best.pairs} pair by name` +
+            (best.imageSuffix || best.maskSuffix ? ` ("<name>${best.imageSuffix}" with "<name>${best.maskSuffix}")` : ' (same stem)'),
+        ];
+        if (boxesFile) evidence.push(`box file "${boxesFile}" beside them: its boxes are used where present, the masks' elsewhere`);
+        out.push({ layout, evidence, rank: 0, score: best.pairs });
+      }
+    }
+  }
+  return out;
+}
+
+function boxListCandidates(images: readonly string[], paths: readonly string[]): Candidate[] {
+  const lists = paths.filter(isAnnotationPath);
+  if (lists.length === 0) return [];
+  // Images under each folder, and whether they all sit in one folder: one pass over the images,
+  // so that a folder with one JSON per image (50,000 lists) costs no more than one with a CSV.
+  const under = new Map<string, { count: number; dir: string; flat: boolean }>();
+  for (const p of images) {
+    const d = dirname(p);
+    for (let a: string | null = d; a !== null; a = a === '' ? null : dirname(a)) {
+      const u = under.get(a);
+      if (!u) under.set(a, { count: 1, dir: d, flat: true });
+      else {
+        u.count++;
+        if (u.dir !== d) u.flat = false;
+      }
+    }
+  }
+  const out: Candidate[] = [];
+  for (const list of lists) {
+    const root = dirname(list);
+    const u = under.get(root);
+    if (!u) continue;
+    const named = /box|bbox|annot|label|ground|gt/i.test(basename(list));
+    out.push({
+      layout: { kind: 'box-list', list, root },
+      evidence: [
+        `list "${list}" beside ${u.count} image file(s)${u.flat ? ` in one folder (${where(u.dir)})` : ' in several folders'}`,
+        'its rows are read as filename, xmin, ymin, xmax, ymax in pixels (several rows for one file: their union)',
+      ],
+      rank: u.flat ? 1 : 4,
+      score: u.count + (named ? 1e6 : 0),
+    });
+  }
+  // Many lists (one per image) are not one box list: offer the best few only.
+  return out.sort((a, b) => b.score - a.score).slice(0, 5);
+}
+
+function classFolderCandidate(images: readonly string[]): Candidate | null {
+  const root = commonFolder(images);
+  const rels = images.map((p) => relativeTo(p, root)!.split('/'));
+  const nested = rels.filter((s) => s.length >= 2);
+  if (nested.length === 0) {
+    // One folder of images inside a dropped folder reads as a single class (so the import can say
+    // that a second class is missing); a bare folder of images is no layout at all.
+    if (!root.includes('/')) return null;
+    const parent = dirname(root);
+    return {
+      layout: { kind: 'class-folders', root: parent, givenSplit: false },
+      evidence: [`a single class folder under ${where(parent)}: ${basename(root)} (${images.length})`],
+      rank: 5,
+      score: images.length,
+    };
+  }
+  const level1 = countBy(nested, (s) => s[0]);
+  const splits = [...level1.keys()].map(splitOfFolder);
+  const atRoot = rels.length - nested.length;
+  if (splits.every((s) => s !== null) && splits.includes('train')) {
+    const deep = nested.filter((s) => s.length >= 3);
+    const classes = countBy(deep, (s) => s[1]);
+    if (classes.size >= 1) {
+      const evidence = [
+        `split folders under ${where(root)}: ${summarise(level1)}`,
+        `class folders inside them: ${summarise(classes)}`,
+      ];
+      if (!splits.includes('test')) evidence.push(splits.includes('val') ? 'no test folder: the validation folder is used as the test set' : 'no test folder: a seeded test share is taken from train');
+      if (atRoot + nested.length - deep.length > 0) evidence.push(`${atRoot + nested.length - deep.length} image file(s) outside any class folder are left out`);
+      return { layout: { kind: 'class-folders', root, givenSplit: true }, evidence, rank: 2, score: deep.length };
+    }
+  }
+  const evidence = [`class folders under ${where(root)}: ${summarise(level1)}`];
+  if (atRoot > 0) evidence.push(`${atRoot} image file(s) directly in ${where(root)} belong to no class and are left out`);
+  return { layout: { kind: 'class-folders', root, givenSplit: false }, evidence, rank: 2, score: nested.length };
+}
+
+function classPrefixCandidate(images: readonly string[]): Candidate | null {
+  const classes = countBy(
+    images.filter((p) => classFromPrefix(p) !== null),
+    (p) => classFromPrefix(p)!,
+  );
+  const matched = [...classes.values()].reduce((a, b) => a + b, 0);
+  if (classes.size < 2 || matched < 0.9 * images.length) return null;
+  // Unique prefixes on a large folder are identifiers, not classes.
+  if (classes.size === matched && matched > 20) return null;
+  const root = commonFolder(images);
+  const evidence = [`${matched} of ${images.length} image names start with a class prefix (CLASS-id): ${summarise(classes)}`];
+  return { layout: { kind: 'class-prefix', root }, evidence, rank: 3, score: matched };
+}
+
+/** Detect the layout from the listing's paths. */
+export function detectLayout(paths: readonly string[]): LayoutDetection {
+  const sorted = [...paths].sort(comparePaths);
+  const images = sorted.filter((p) => pathKind(p) === 'image');
+  if (images.length === 0) {
+    return { layout: null, evidence: [`none of the ${paths.length} file(s) has an image extension (jpg, png, bmp, gif, webp, tif)`], alternatives: [] };
+  }
+  const candidates: Candidate[] = [];
+  const pairs = maskPairCandidates(images, sorted);
+  candidates.push(...pairs);
+  candidates.push(...boxListCandidates(images, sorted));
+  const folders = classFolderCandidate(images);
+  // Image and mask folders are not classes.
+  const pairParents = new Set(pairs.map((c) => (c.layout.kind === 'mask-pairs' ? dirname(c.layout.images) : '')));
+  if (folders && !(folders.layout.kind === 'class-folders' && pairParents.has(folders.layout.root))) candidates.push(folders);
+  const prefix = classPrefixCandidate(images);
+  if (prefix) candidates.push(prefix);
+  candidates.sort((a, b) => a.rank - b.rank || b.score - a.score);
+  if (candidates.length === 0) {
+    return {
+      layout: null,
+      evidence: [
+        `${images.length} image file(s) in ${where(commonFolder(images))}, but no class folders, no CLASS-id names, no image/mask folders and no box list beside them`,
+      ],
+      alternatives: [],
+    };
+  }
+  const [best, ...rest] = candidates;
+  return { layout: best.layout, evidence: best.evidence, alternatives: rest.map((c) => c.layout) };
+}

@@ -1,0 +1,267 @@
+/**
+ * The contracts of dataset import: the files it reads (listed cheaply, read lazily), the decoder it
+ * is given (a browser one in the worker, a pure-JS one in Node), the layouts it understands, the
+ * stable codes of everything that can go wrong, and the result and report it returns.
+ *
+ * Types only, plus the error class: no DOM, no Node, no tfjs. Everything in `src/data/` builds on
+ * this file; nothing here depends on the rest of `src/data/`.
+ */
+import type { Samples } from '../engine/batch';
+
+/** One file of the dropped folder. Listing is cheap; `read` is called only for files that are used. */
+export interface InputFile {
+  /** Relative, '/'-separated, as `webkitRelativePath` gives it: 'Kvasir-SEG/images/cju0qkwl35piu0993l0dewei2.jpg'. */
+  path: string;
+  size: number;
+  read(): Promise<Uint8Array>;
+}
+
+export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'webp' | 'gif' | 'tiff';
+
+export const IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'bmp', 'webp', 'gif', 'tiff'];
+
+/** Decoded pixels as stored in the file: EXIF orientation NOT applied. */
+export interface RawImage {
+  width: number;
+  height: number;
+  /** width * height * 4 bytes, RGBA 8-bit, unpremultiplied, exact stored values (no colour management). */
+  data: Uint8Array;
+  /** Bits per channel in the file (16 for a 16-bit PNG or TIFF, reduced here to 8). */
+  sourceBitDepth: number;
+}
+
+/**
+ * Decodes one image. It must not apply EXIF orientation (the import applies it once, identically
+ * to an image and its mask; it also hands the decoder bytes whose orientation tag is reset to 1).
+ * Failures are thrown; a `DataError` with code UNSUPPORTED_FORMAT keeps its code, anything else is
+ * reported as DECODE_FAILED.
+ */
+export interface ImageDecoder {
+  decode(bytes: Uint8Array, format: ImageFormat): Promise<RawImage>;
+}
+
+/** Why a listed file was not used (the import goes on without it). */
+export type SkipCode =
+  | 'EMPTY_FILE'
+  | 'NOT_AN_IMAGE'
+  | 'READ_FAILED'
+  | 'DECODE_FAILED'
+  | 'UNSUPPORTED_FORMAT'
+  | 'TOO_LARGE'
+  | 'MASK_MISSING'
+  | 'MASK_WITHOUT_IMAGE'
+  | 'DUPLICATE_STEM'
+  | 'SIZE_MISMATCH'
+  | 'EMPTY_MASK'
+  | 'BOX_MISSING'
+  /** An image the chosen layout gives no label to (e.g. one at the root of a class-folder layout). */
+  | 'OUTSIDE_LAYOUT';
+
+/** Something a person should know about a file that is still used. */
+export type WarningCode = 'EXTENSION_MISMATCH' | 'REDUCED_16_TO_8';
+
+/** Why the imported set cannot be trained on as it is. */
+export type BlockingCode =
+  | 'NO_IMAGES'
+  | 'EMPTY_CLASS'
+  | 'TOO_FEW_CLASSES'
+  | 'CLASS_TOO_SMALL'
+  | 'LAYOUT_UNKNOWN'
+  /** The images at the input size would not fit in memory (`maxBytes`): import a subset. */
+  | 'TOO_MANY_IMAGES';
+
+export type DataErrorCode = SkipCode | WarningCode | BlockingCode | 'CANCELLED';
+
+export class DataError extends Error {
+  readonly code: DataErrorCode;
+  /** What the error concerns: a file path, a class name or a folder. */
+  readonly subject?: string;
+
+  constructor(code: DataErrorCode, message: string, subject?: string) {
+    super(message);
+    this.name = 'DataError';
+    this.code = code;
+    this.subject = subject;
+  }
+
+  /** A structured-clone-safe form, for crossing the worker boundary and for the report. */
+  toJSON(): { name: 'DataError'; code: DataErrorCode; message: string; subject?: string } {
+    return { name: 'DataError', code: this.code, message: this.message, subject: this.subject };
+  }
+}
+
+export function isDataError(e: unknown): e is DataError {
+  return e instanceof DataError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'DataError');
+}
+
+export type Task = 'classify' | 'box';
+
+export type SplitName = 'train' | 'test' | 'val';
+
+/**
+ * How a folder is read. Folder paths are relative to the listing, '/'-separated, without a trailing
+ * slash; '' is the top of the listing.
+ */
+export type Layout =
+  /** `root/<class>/**`, or `root/<split>/<class>/**` when `givenSplit` (split folders: train, test, val...). */
+  | { kind: 'class-folders'; root: string; givenSplit: boolean }
+  /** `root/**` files named `<CLASS>-<id>.<ext>` (NCT-CRC-HE: `TUM-AACHEHDV.tif`). */
+  | { kind: 'class-prefix'; root: string }
+  /**
+   * Detection from masks: `images/<stem><imageSuffix>.*` paired with `masks/<stem><maskSuffix>.*` by stem.
+   * `boxesFile` (Kvasir's `kavsir_bboxes.json`) gives boxes where it has them; masks give the rest.
+   */
+  | {
+      kind: 'mask-pairs';
+      variant: 'kvasir-seg' | 'cvc-clinicdb' | 'image-mask-folders';
+      images: string;
+      masks: string;
+      imageSuffix: string;
+      maskSuffix: string;
+      boxesFile?: string;
+    }
+  /** Detection from a CSV or JSON list of `filename, xmin, ymin, xmax, ymax` (pixels); images anywhere under `root`. */
+  | { kind: 'box-list'; list: string; root: string };
+
+export type LayoutKind = Layout['kind'];
+
+export interface LayoutDetection {
+  /** The layout the import will use unless the user picks another; null when none fits. */
+  layout: Layout | null;
+  /** What was seen in the paths, in sentences a person can check. */
+  evidence: string[];
+  /** Other layouts that also fit the paths, best first. */
+  alternatives: Layout[];
+}
+
+export type ResizeMode = 'stretch' | 'pad';
+
+export interface ImportProgress {
+  phase: 'listing' | 'decoding';
+  done: number;
+  /** In the decoding phase the total grows by one for each skipped file replaced from its class's pool. */
+  total: number;
+}
+
+export interface ImportOptions {
+  /** The networks' input size: every image is stored as inputSize x inputSize 8-bit RGB. */
+  inputSize: number;
+  /** 'stretch' (default) or 'pad' (to a square, centred, black fill). */
+  resize?: ResizeMode;
+  /** Use a seeded, class-stratified random subset of this many images. */
+  subset?: number;
+  /** Seeds the subset and the split (default 0). */
+  seed?: number;
+  /** Share of each class held out for test when the folders give no split (default 0.2). */
+  testShare?: number;
+  /** Share of the training part held out for validation (default 0: none). */
+  valShare?: number;
+  /** Images whose header claims more pixels than this are refused before decoding (default 40 megapixels). */
+  maxPixels?: number;
+  /**
+   * Memory for the decoded set (count * inputSize^2 * 3 bytes), checked before anything is read
+   * (default 2 GiB, about 14,000 images at 224 px): over it, the import blocks with TOO_MANY_IMAGES.
+   */
+  maxBytes?: number;
+  /** Use this layout instead of the detected one. */
+  layout?: Layout;
+  /** Files read and decoded at once (default 4; the browser decoder decodes off the main thread). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/** (cx, cy, w, h) normalised to the (oriented) image, in [0, 1]. */
+export type Box = [number, number, number, number];
+
+export interface FileWarning {
+  code: WarningCode;
+  message: string;
+}
+
+export type ReportFile =
+  | {
+      path: string;
+      status: 'ok';
+      role: 'image';
+      class?: string;
+      box?: Box;
+      split: SplitName;
+      /** Number of boxes or mask components merged into `box` (only when more than one). */
+      merged?: number;
+      warnings?: FileWarning[];
+    }
+  | { path: string; status: 'ok'; role: 'mask'; image: string; warnings?: FileWarning[] }
+  | { path: string; status: 'ok'; role: 'annotation'; warnings?: FileWarning[] }
+  /** Not drawn into the subset (or its image was not). */
+  | { path: string; status: 'unused'; message: string; warnings?: FileWarning[] }
+  | { path: string; status: SkipCode; message: string; warnings?: FileWarning[] };
+
+export interface ClassSummary {
+  name: string;
+  /** Usable images. */
+  count: number;
+  train: number;
+  test: number;
+  val: number;
+  /** Image files the layout gave this class before any was read. */
+  listed: number;
+}
+
+/** What the "Download import report" button saves. Plain JSON. */
+export interface ImportReport {
+  version: 1;
+  layout: Layout | null;
+  layoutDescription: string;
+  layoutSource: 'detected' | 'chosen';
+  evidence: string[];
+  task: Task | null;
+  classes?: ClassSummary[];
+  counts: {
+    listed: number;
+    /** Usable images (all of them in `samples`). */
+    images: number;
+    boxes: number;
+    /** Images whose box is the union of several boxes or mask components. */
+    mergedBoxImages: number;
+    train: number;
+    test: number;
+    val: number;
+    skipped: number;
+    warnings: number;
+    unused: number;
+  };
+  settings: {
+    inputSize: number;
+    resize: ResizeMode;
+    subset: number | null;
+    seed: number;
+    testShare: number;
+    valShare: number;
+    maxPixels: number;
+    maxBytes: number;
+    split: 'folders' | 'seeded';
+  };
+  /** Skips and warnings by code. */
+  byCode: Record<string, number>;
+  blocking: { code: BlockingCode; subject?: string; message: string }[];
+  /** Problems in annotation files that are not about one listed file (a CSV row naming no file...). */
+  notes: string[];
+  /** Every listed file, sorted by path. */
+  files: ReportFile[];
+}
+
+export interface ImportResult {
+  layout: Layout | null;
+  task: Task | null;
+  classNames?: string[];
+  /**
+   * Every usable image, ordered train, then val, then test (each sorted by path); the split's parts
+   * are views into this one buffer, not copies.
+   */
+  samples: Samples;
+  split: { train: Samples; test: Samples; val?: Samples };
+  report: ImportReport;
+  /** Empty when the set can be trained on. */
+  blocking: DataError[];
+}
