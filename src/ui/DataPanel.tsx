@@ -97,9 +97,13 @@ export function DataPanel() {
         return importHandle(h as FileSystemDirectoryHandle);
       }
     }
-    const entries = items.map((i) => i.webkitGetAsEntry()).filter((x): x is FileSystemEntry => !!x);
+    // Entries keep folder structure; items without one (files made by a page) come as plain files.
     const files: FileWithPath[] = [];
-    for (const entry of entries) await filesFromEntry(entry, '', files);
+    const pending = items.map((i) => ({ entry: i.webkitGetAsEntry(), file: i.getAsFile() }));
+    for (const { entry, file } of pending) {
+      if (entry) await filesFromEntry(entry, '', files);
+      else if (file) files.push(file);
+    }
     return importFiles(files);
   }
 

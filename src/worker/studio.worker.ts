@@ -17,7 +17,8 @@ import { browserDecoder } from '../data/decode-browser';
 import { importDataset } from '../data/importer';
 import { isDataError, type ImportOptions, type InputFile, type ImportResult } from '../data/types';
 import { resizeInto } from '../data/resize';
-import { sniff } from '../data/sniff';
+import { loadForNetwork } from '../data/load';
+import { inputFileOf, inputFilesOf } from '../data/inputFiles';
 import { dataForSeed, resample } from '../experiment/datasets';
 import { runExperiment as schedule, type ExperimentEvent, type ExperimentResult } from '../experiment/scheduler';
 import { parseSpec, SpecError, type ExperimentSpec } from '../experiment/spec';
@@ -198,11 +199,7 @@ const api = {
   ): Promise<DatasetSummary> {
     importController?.abort();
     importController = new AbortController();
-    const inputs: InputFile[] = files.map((f) => ({
-      path: f.relativePath || f.webkitRelativePath || f.name,
-      size: f.size,
-      read: async () => new Uint8Array(await f.arrayBuffer()),
-    }));
+    const inputs: InputFile[] = inputFilesOf(files);
     const top = inputs[0]?.path.split('/')[0] ?? 'folder';
     try {
       const r = await importDataset(inputs, { ...opts, signal: importController.signal, onProgress }, browserDecoder);
@@ -386,22 +383,15 @@ const api = {
     const images: Uint8Array[] = [];
     const thumbs: Thumbnail[] = [];
     for (const f of files) {
-      const path = f.relativePath || f.webkitRelativePath || f.name;
-      try {
-        const bytes = new Uint8Array(await f.arrayBuffer());
-        const sn = sniff(bytes);
-        if (!('format' in sn) || !sn.format) {
-          skipped.push({ path, code: 'NOT_AN_IMAGE', message: 'not an image' });
-          continue;
-        }
-        const raw = await browserDecoder.decode(bytes, sn.format);
-        const out = new Uint8Array(m.inputSize * m.inputSize * 3);
-        resizeInto(raw, m.inputSize, m.resize, out);
-        images.push(out);
-        rows.push({ path });
-      } catch (e) {
-        skipped.push({ path, code: 'DECODE_FAILED', message: e instanceof Error ? e.message : String(e) });
+      const file = inputFileOf(f);
+      // The import's own loading: format by bytes, pixel limit, EXIF orientation, the bundle's resize.
+      const r = await loadForNetwork(file, browserDecoder, { inputSize: m.inputSize, resize: m.resize });
+      if (!r.ok) {
+        skipped.push({ path: file.path, code: r.code, message: r.message });
+        continue;
       }
+      images.push(r.rgb);
+      rows.push({ path: file.path });
     }
     const all = new Uint8Array(images.length * m.inputSize * m.inputSize * 3);
     images.forEach((im, i) => all.set(im, i * im.length));
