@@ -14,7 +14,8 @@ export type EngineErrorCode =
   | 'CANCELLED'
   | 'BACKEND_UNAVAILABLE'
   | 'DEVICE_LOST'
-  | 'GPU_OUT_OF_MEMORY';
+  | 'GPU_OUT_OF_MEMORY'
+  | 'STORAGE_FULL';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
