@@ -27,7 +27,9 @@ import { EngineError } from './errors';
 import { boxLossTerms, studentLossTerms, type LossTerms } from './losses';
 import { boxMetrics, classificationMetrics, type BoxMetrics, type ClassMetrics } from './metrics';
 import { buildNetwork, trainableParamCount } from './networks';
+import { SgdMomentum } from './optimizer';
 import { deriveSeed, Rng } from './rng';
+import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 
 export type Role = 'teacher' | 'student';
 export type Phase = 'teacher' | 'cohort';
@@ -79,6 +81,8 @@ export type TrainEvent =
   | { type: 'phase'; phase: Phase; epochs: number }
   | StepEvent
   | { type: 'epoch'; evaluation: Evaluation }
+  | { type: 'checkpoint'; key: string; phase: Phase; epoch: number; step: number; globalStep: number; generation: number }
+  | { type: 'resumed'; key: string; phase: Phase; epoch: number; step: number; globalStep: number }
   | { type: 'done'; final: Evaluation; ms: number };
 
 /** Predictions of the final evaluation, kept for inspection (errors, boxes). */
@@ -110,6 +114,12 @@ export interface TrainOptions {
   pretrainedTeacher?: tf.LayersModel;
   /** Awaited before every step: resolves at once normally, later while the user has paused. */
   gate?: () => Promise<void>;
+  /**
+   * Checkpoints of this run: saved at the end of every epoch (and every `everySteps` steps) under
+   * `key`; `resume` continues from one. Teacher pre-training saves under `${key}` too (the scheduler
+   * gives it its own key).
+   */
+  checkpoint?: { key: string; store: CheckpointStore; everySteps?: number; resume?: Checkpoint | null };
 }
 
 const TEACHER = 'teacher';
@@ -143,7 +153,7 @@ export function validateData(c: RunConfig, data: TrainData): void {
 }
 
 /** Networks of a run, built from seeded weights: the same seed gives the same initial weights. */
-function buildCohort(c: RunConfig, withTeacher: boolean): { name: string; role: Role; model: tf.LayersModel; arch: string; width: number }[] {
+export function buildCohort(c: RunConfig, withTeacher: boolean): { name: string; role: Role; model: tf.LayersModel; arch: string; width: number }[] {
   const out: { name: string; role: Role; model: tf.LayersModel; arch: string; width: number }[] = [];
   const make = (name: string, role: Role, arch: string, width: number) => ({
     name,
@@ -161,38 +171,31 @@ function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new EngineError('CANCELLED', 'The run was cancelled');
 }
 
-interface Trainee {
+export interface Trainee {
   name: string;
   model: tf.LayersModel;
-  optimizer: tf.MomentumOptimizer;
+  optimizer: SgdMomentum;
   vars: tf.Variable[];
 }
 
-function makeTrainee(name: string, model: tf.LayersModel, c: RunConfig): Trainee {
+export function makeTrainee(name: string, model: tf.LayersModel, c: RunConfig): Trainee {
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  return { name, model, optimizer: tf.train.momentum(c.lr, c.momentum), vars };
+  return { name, model, optimizer: new SgdMomentum(vars, { lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay }), vars };
+}
+
+/** Free an optimiser and its momentum buffers. */
+function disposeOptimizer(o: SgdMomentum): void {
+  o.dispose();
 }
 
 /**
- * Free an optimiser completely. tfjs 4.22's MomentumOptimizer.dispose() overrides SGDOptimizer's
- * without calling it, so the kept learning-rate scalar `c` leaks one tensor per optimiser
- * (tfjs-core/src/optimizers/momentum_optimizer.ts); dispose it here.
+ * One optimiser step for a trainee: SGD with momentum and L2 weight decay, PyTorch's semantics
+ * (./optimizer.ts; one dispatch per variable on WebGPU with the fast kernels on). The weight decay
+ * is the optimiser's own, set from the run config in `makeTrainee`.
  */
-function disposeOptimizer(o: tf.MomentumOptimizer): void {
-  o.dispose();
-  const c = (o as unknown as { c?: tf.Tensor }).c;
-  if (c && !c.isDisposed) c.dispose();
-}
-
-/** One optimiser step for a trainee: g + wd * w, then SGD with momentum (PyTorch's semantics). */
 function applyUpdate(t: Trainee, grads: tf.NamedTensorMap, weightDecay: number): void {
-  const named: { name: string; tensor: tf.Tensor }[] = [];
-  for (const v of t.vars) {
-    const g = grads[v.name];
-    if (!g) continue;
-    named.push({ name: v.name, tensor: weightDecay > 0 ? tf.add(g, tf.mul(v, weightDecay)) : g });
-  }
-  t.optimizer.applyGradients(named as Parameters<tf.MomentumOptimizer['applyGradients']>[0]);
+  t.optimizer.weightDecay = weightDecay;
+  t.optimizer.step(grads);
 }
 
 function lossTermsFor(c: RunConfig, target: tf.Tensor2D, own: tf.Tensor2D, teacher: tf.Tensor2D | null, peers: tf.Tensor2D[], role: Role): LossTerms {
@@ -209,7 +212,7 @@ function lossTermsFor(c: RunConfig, target: tf.Tensor2D, own: tf.Tensor2D, teach
   return boxLossTerms({ target, student: own, teacher: t, peers: p, ...w });
 }
 
-interface PhaseSpec {
+export interface PhaseSpec {
   phase: Phase;
   epochs: number;
   trainees: Trainee[];
@@ -234,13 +237,38 @@ async function runPhase(
   evaluateEpoch: (epoch: number) => Promise<Evaluation>,
   stepTimes: number[],
 ): Promise<Evaluation[]> {
-  const history: Evaluation[] = [];
   const steps = stepsPerEpochFor(c, data.train);
   const all = Array.from({ length: data.train.count }, (_, i) => i);
+  const ck = opts.checkpoint;
+  const resume = ck?.resume && ck.resume.meta.phase === spec.phase ? ck.resume : null;
+  let history: Evaluation[] = [];
   let globalStep = 0;
-  for (let epoch = 0; epoch < spec.epochs; epoch++) {
-    const order = rng.shuffled(all);
-    for (let step = 0; step < steps; step++) {
+  let startEpoch = 0;
+  let startStep = 0;
+  let resumedOrder: number[] | null = null;
+  if (resume) {
+    restoreCheckpoint(resume, spec.trainees.map((t) => ({ name: t.name, model: t.model, optimizer: t.optimizer })));
+    rng = new Rng(Uint32Array.from(resume.meta.rng));
+    history = resume.meta.history.slice();
+    globalStep = resume.meta.globalStep;
+    startEpoch = resume.meta.epoch;
+    startStep = resume.meta.step;
+    resumedOrder = resume.meta.order.length ? resume.meta.order : null;
+    opts.onEvent?.({ type: 'resumed', key: ck!.key, phase: spec.phase, epoch: startEpoch, step: startStep, globalStep });
+  }
+  const save = async (epoch: number, step: number, order: number[]) => {
+    if (!ck) return;
+    const cp = await captureCheckpoint(
+      ck.key,
+      { phase: spec.phase, epoch, step, globalStep, rng: Array.from(rng.state()), order, history },
+      spec.trainees.map((t) => ({ name: t.name, model: t.model, optimizer: t.optimizer })),
+    );
+    const generation = await ck.store.save(cp);
+    opts.onEvent?.({ type: 'checkpoint', key: ck.key, phase: spec.phase, epoch, step, globalStep, generation });
+  };
+  for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
+    const order = epoch === startEpoch && resumedOrder ? resumedOrder : rng.shuffled(all);
+    for (let step = epoch === startEpoch ? startStep : 0; step < steps; step++) {
       if (opts.gate) await opts.gate();
       checkAborted(opts.signal);
       const t0 = performance.now();
@@ -262,16 +290,18 @@ async function runPhase(
         imagesPerSec: (idx.length * 1000) / ms,
         ms,
       });
+      if (ck?.everySteps && globalStep % ck.everySteps === 0 && step + 1 < steps) await save(epoch, step + 1, order);
     }
     checkAborted(opts.signal);
     const evaluation = await evaluateEpoch(epoch);
     history.push(evaluation);
     opts.onEvent?.({ type: 'epoch', evaluation });
+    await save(epoch + 1, 0, []);
   }
   return history;
 }
 
-async function trainStep(
+export async function trainStep(
   c: RunConfig,
   spec: PhaseSpec,
   batch: ReturnType<typeof assembleBatch>,
@@ -427,7 +457,9 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
       if (opts.pretrainedTeacher) teacherModel = opts.pretrainedTeacher;
       else {
         const t0 = performance.now();
-        teacherModel = await pretrainTeacher(c, data, opts);
+        // A teacher trained inside this call is not checkpointed under the run's key (the scheduler
+        // pre-trains shared teachers under their own key and passes them in).
+        teacherModel = await pretrainTeacher(c, data, { ...opts, checkpoint: undefined });
         ownsTeacher = true;
         teacherMs = performance.now() - t0;
       }
@@ -491,6 +523,10 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
       for (const t of trainees) disposeOptimizer(t.optimizer);
     }
     const cohortMs = performance.now() - t1;
+    if (!lastPredictions) {
+      // Resumed from a checkpoint taken after the last epoch: evaluate once for the predictions.
+      lastPredictions = (await evaluateCohort(c, members, data.test, 'cohort', c.epochs - 1)).predictions;
+    }
     const final = history[history.length - 1];
     const models: Record<string, tf.LayersModel> = {};
     for (const m of members) models[m.name] = m.model;
