@@ -10,6 +10,7 @@ import { usesFrozenTeacher, type Mode } from '../engine/config';
 import { isEngineError } from '../engine/errors';
 import { disposeRun, pretrainTeacher, trainCohort, type TrainEvent, type RunResult } from '../engine/trainer';
 import type { TrainData } from '../engine/batch';
+import type { CheckpointStore } from '../engine/checkpoint';
 import { aggregate, tableCsv, tableMarkdown, type ResultsTable, type RunRecord } from './aggregate';
 import { runConfigOf, type ExperimentSpec } from './spec';
 
@@ -76,6 +77,12 @@ export interface ExperimentOptions {
   /** Keep no models: free each run's networks as soon as its metrics are recorded (default true). */
   disposeModels?: boolean;
   now?: () => Date;
+  /** Where runs (and shared teachers) keep their checkpoints; a run with one resumes from it. */
+  store?: CheckpointStore;
+  /** Also checkpoint every this many steps (epochs always end with one). */
+  checkpointEverySteps?: number;
+  /** Runs finished before an interruption: kept as they were, not run again. */
+  completed?: RunRecord[];
 }
 
 function errorOf(e: unknown): { code: string; message: string } {
@@ -98,6 +105,9 @@ export async function runExperiment(
   const plan = expandRuns(spec);
   const classes = spec.task === 'classify' ? dataset.classNames?.length ?? 2 : 2;
   const runs: RunRecord[] = [];
+  const completed = new Map((opts.completed ?? []).filter((r) => r.status === 'done').map((r) => [`${r.method}:${r.seed}`, r]));
+  const checkpointFor = async (key: string) =>
+    opts.store ? { key, store: opts.store, everySteps: opts.checkpointEverySteps, resume: await opts.store.load(key) } : undefined;
   const teacherTrainings: ExperimentResult['teacherTrainings'] = [];
   const emit = (e: ExperimentEvent) => opts.onEvent?.(e);
   emit({ type: 'experiment-start', runs: plan, teacherTrainings: teacherTrainingsNeeded(spec) });
@@ -114,12 +124,20 @@ export async function runExperiment(
           break outer;
         }
         const config = runConfigOf(spec, run.method, seed, classes, dataset.classNames);
+        const done = completed.get(`${run.method}:${seed}`);
+        if (done) {
+          runs.push(done);
+          emit({ type: 'run-start', run });
+          emit({ type: 'run-end', run, record: done });
+          continue;
+        }
         if (run.sharedTeacher && !teacher && !teacherFailed) {
           emit({ type: 'teacher-start', seed });
           const t0 = performance.now();
           try {
             teacher = await pretrainTeacher(config, data, {
               signal: opts.signal,
+              checkpoint: await checkpointFor(`teacher:${seed}`),
               onEvent: (event) => emit({ type: 'train', run: null, seed, event }),
             });
             const ms = performance.now() - t0;
@@ -146,6 +164,7 @@ export async function runExperiment(
           try {
             const result = await trainCohort(config, data, {
               signal: opts.signal,
+              checkpoint: await checkpointFor(`${run.method}:${seed}`),
               pretrainedTeacher: run.sharedTeacher ? teacher! : undefined,
               onEvent: (event) => {
                 if (event.type === 'start') networks = event.networks;
@@ -170,6 +189,8 @@ export async function runExperiment(
             } finally {
               if (opts.disposeModels !== false) disposeRun(result, teacher ?? undefined);
             }
+            // The run is recorded: its checkpoint is no longer needed.
+            await opts.store?.remove(`${run.method}:${seed}`);
           } catch (e) {
             const err = errorOf(e);
             record = { method: run.method, seed, status: err.code === 'CANCELLED' ? 'cancelled' : 'failed', config, networks, history, backend: tf.getBackend(), sharedTeacher: run.sharedTeacher, error: err };
@@ -186,6 +207,8 @@ export async function runExperiment(
     } finally {
       teacher?.dispose();
     }
+    // Every run of this seed is recorded (or the experiment stopped): free the shared teacher's checkpoint.
+    if (status === 'done' && opts.store) await opts.store.remove(`teacher:${seed}`);
   }
 
   const result: ExperimentResult = {
