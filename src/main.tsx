@@ -10,6 +10,8 @@ import { studio } from './worker/client';
   store: studioStore,
   memory: () => studio().memory(),
   inspect: (key: string, limit?: number) => studio().inspect(key, limit),
+  simulateDeviceLoss: () => studio().simulateDeviceLoss(),
+  storage: () => studio().storage(),
 };
 
 createRoot(document.getElementById('root')!).render(

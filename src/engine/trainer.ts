@@ -119,7 +119,14 @@ export interface TrainOptions {
    * `key`; `resume` continues from one. Teacher pre-training saves under `${key}` too (the scheduler
    * gives it its own key).
    */
-  checkpoint?: { key: string; store: CheckpointStore; everySteps?: number; resume?: Checkpoint | null };
+  checkpoint?: {
+    key: string;
+    store: CheckpointStore;
+    everySteps?: number;
+    resume?: Checkpoint | null;
+    /** Set `requested` to have a checkpoint written after the next step (e.g. when the tab is hidden). */
+    flush?: { requested: boolean };
+  };
 }
 
 const TEACHER = 'teacher';
@@ -290,7 +297,11 @@ async function runPhase(
         imagesPerSec: (idx.length * 1000) / ms,
         ms,
       });
-      if (ck?.everySteps && globalStep % ck.everySteps === 0 && step + 1 < steps) await save(epoch, step + 1, order);
+      const due = (ck?.everySteps && globalStep % ck.everySteps === 0) || ck?.flush?.requested;
+      if (due && step + 1 < steps) {
+        if (ck?.flush) ck.flush.requested = false;
+        await save(epoch, step + 1, order);
+      }
     }
     checkAborted(opts.signal);
     const evaluation = await evaluateEpoch(epoch);

@@ -61,7 +61,8 @@ export interface ExperimentResult {
   backend: string;
   startedAt: string;
   finishedAt: string;
-  status: 'done' | 'cancelled';
+  /** 'stopped': a run failed in a way that stops the rest (a lost GPU, a full disk) or as asked. */
+  status: 'done' | 'cancelled' | 'stopped';
   runs: RunRecord[];
   teacherTrainings: { seed: number; ms: number; status: 'done' | 'failed' | 'cancelled'; error?: { code: string; message: string } }[];
   table: ResultsTable;
@@ -83,7 +84,16 @@ export interface ExperimentOptions {
   checkpointEverySteps?: number;
   /** Runs finished before an interruption: kept as they were, not run again. */
   completed?: RunRecord[];
+  /** Set `requested` to have the run in progress checkpoint after its next step. */
+  flush?: { requested: boolean };
+  /** Awaited before every step (pause); may throw to stop the run (a lost GPU). */
+  gate?: () => Promise<void>;
+  /** Turns an error that is not the engine's own into a typed one (e.g. a lost GPU device). */
+  classifyError?: (e: unknown) => { code: string; message: string } | null;
 }
+
+/** Errors after which no later run can succeed in this session: the experiment stops. */
+const FATAL = new Set(['DEVICE_LOST', 'GPU_OUT_OF_MEMORY', 'STORAGE_FULL']);
 
 function errorOf(e: unknown): { code: string; message: string } {
   if (isEngineError(e)) return { code: e.code, message: e.message };
@@ -107,7 +117,8 @@ export async function runExperiment(
   const runs: RunRecord[] = [];
   const completed = new Map((opts.completed ?? []).filter((r) => r.status === 'done').map((r) => [`${r.method}:${r.seed}`, r]));
   const checkpointFor = async (key: string) =>
-    opts.store ? { key, store: opts.store, everySteps: opts.checkpointEverySteps, resume: await opts.store.load(key) } : undefined;
+    opts.store ? { key, store: opts.store, everySteps: opts.checkpointEverySteps, resume: await opts.store.load(key), flush: opts.flush } : undefined;
+  const typed = (e: unknown) => opts.classifyError?.(e) ?? errorOf(e);
   const teacherTrainings: ExperimentResult['teacherTrainings'] = [];
   const emit = (e: ExperimentEvent) => opts.onEvent?.(e);
   emit({ type: 'experiment-start', runs: plan, teacherTrainings: teacherTrainingsNeeded(spec) });
@@ -137,6 +148,7 @@ export async function runExperiment(
           try {
             teacher = await pretrainTeacher(config, data, {
               signal: opts.signal,
+              gate: opts.gate,
               checkpoint: await checkpointFor(`teacher:${seed}`),
               onEvent: (event) => emit({ type: 'train', run: null, seed, event }),
             });
@@ -144,7 +156,7 @@ export async function runExperiment(
             teacherTrainings.push({ seed, ms, status: 'done' });
             emit({ type: 'teacher-end', seed, ms });
           } catch (e) {
-            const err = errorOf(e);
+            const err = typed(e);
             const cancelled = err.code === 'CANCELLED';
             teacherTrainings.push({ seed, ms: performance.now() - t0, status: cancelled ? 'cancelled' : 'failed', error: err });
             if (cancelled) {
@@ -152,6 +164,10 @@ export async function runExperiment(
               break outer;
             }
             teacherFailed = err;
+            if (FATAL.has(err.code)) {
+              status = 'stopped';
+              break outer;
+            }
           }
         }
         emit({ type: 'run-start', run });
@@ -164,6 +180,7 @@ export async function runExperiment(
           try {
             const result = await trainCohort(config, data, {
               signal: opts.signal,
+              gate: opts.gate,
               checkpoint: await checkpointFor(`${run.method}:${seed}`),
               pretrainedTeacher: run.sharedTeacher ? teacher! : undefined,
               onEvent: (event) => {
@@ -192,7 +209,7 @@ export async function runExperiment(
             // The run is recorded: its checkpoint is no longer needed.
             await opts.store?.remove(`${run.method}:${seed}`);
           } catch (e) {
-            const err = errorOf(e);
+            const err = typed(e);
             record = { method: run.method, seed, status: err.code === 'CANCELLED' ? 'cancelled' : 'failed', config, networks, history, backend: tf.getBackend(), sharedTeacher: run.sharedTeacher, error: err };
           }
         }
@@ -202,7 +219,10 @@ export async function runExperiment(
           status = 'cancelled';
           break outer;
         }
-        if (record.status === 'failed' && opts.onRunError === 'stop') break outer;
+        if (record.status === 'failed' && (opts.onRunError === 'stop' || FATAL.has(record.error?.code ?? ''))) {
+          status = 'stopped';
+          break outer;
+        }
       }
     } finally {
       teacher?.dispose();

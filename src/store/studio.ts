@@ -10,6 +10,7 @@ import type { ExperimentEvent, ExperimentResult, PlannedRun } from '../experimen
 import { defaultSpec, type ExperimentSpec } from '../experiment/spec';
 import { MODE_LABELS } from '../engine/config';
 import type { BackendReport, DatasetSummary, PlanSummary, WorkerError } from '../worker/protocol';
+import type { ActiveExperiment } from '../worker/studio.worker';
 
 export interface StepPoint {
   /** Step number within this run's phase, from 1. */
@@ -58,6 +59,10 @@ export interface StudioState {
   error: WorkerError | null;
   gpuBytes: number | null;
   selected: { key: string } | null;
+  /** An experiment a reload, crash or lost GPU interrupted, offered for an explicit Resume. */
+  interrupted: ActiveExperiment | null;
+  /** After a failed run (a NaN loss): go on with the next run, or stop and wait. */
+  onRunError: 'continue' | 'stop';
   set(p: Partial<StudioState>): void;
   setSpec(update: (s: ExperimentSpec) => ExperimentSpec): void;
   startExperiment(): void;
@@ -90,6 +95,8 @@ export const studioStore = createStore<StudioState>()((set, get) => ({
   error: null,
   gpuBytes: null,
   selected: null,
+  interrupted: null,
+  onRunError: 'continue',
   set: (p) => set(p),
   setSpec: (update) => set({ spec: update(get().spec), preset: 'custom' }),
   startExperiment: () => {
@@ -143,6 +150,7 @@ export const studioStore = createStore<StudioState>()((set, get) => ({
       case 'run-end':
         get().flush();
         patchRun(runKey(e.run), {
+          ...(get().runs.find((r) => r.key === runKey(e.run))?.evaluations.length ? {} : { evaluations: e.record.history, networks: e.record.networks }),
           status: e.record.status,
           error: e.record.error ? { name: 'EngineError', code: e.record.error.code, message: e.record.error.message } : undefined,
         });
@@ -173,7 +181,15 @@ export const studioStore = createStore<StudioState>()((set, get) => ({
       }
       case 'experiment-end':
         get().flush();
-        set({ result: e.result, status: e.result.status === 'cancelled' ? 'cancelled' : 'done', currentKey: null });
+        set({
+          result: e.result,
+          status: e.result.status === 'cancelled' ? 'cancelled' : e.result.status === 'stopped' ? 'failed' : 'done',
+          currentKey: null,
+          error: e.result.status === 'stopped' ? (() => {
+            const f = e.result.runs.find((r) => r.status === 'failed')?.error ?? e.result.teacherTrainings.find((t) => t.error)?.error;
+            return f ? { name: 'EngineError' as const, code: f.code, message: f.message } : get().error;
+          })() : get().error,
+        });
         break;
     }
   },

@@ -3,7 +3,7 @@
  * worker that holds the engine. This thread only draws and forwards clicks.
  */
 import { useEffect, useState } from 'react';
-import { studio, asWorkerError, Comlink } from '../worker/client';
+import { studio, asWorkerError, Comlink, restartStudio } from '../worker/client';
 import { studioStore, useStudio } from '../store/studio';
 import { DataPanel } from './DataPanel';
 import { ConfigurePanel } from './ConfigurePanel';
@@ -26,13 +26,24 @@ export function App() {
   const [tab, setTab] = useState<Tab>('Data');
   const [historyVersion, setHistoryVersion] = useState(0);
   const [saveError, setSaveError] = useState<string | null>(null);
+  const [resumeNote, setResumeNote] = useState<string | null>(null);
+  const interrupted = useStudio((s) => s.interrupted);
+  const error = useStudio((s) => s.error);
   const running = status === 'running' || status === 'paused';
 
   useEffect(() => {
     studio()
       .init()
       .then((b) => studioStore.getState().set({ backend: b }))
+      .then(() => studio().interrupted())
+      .then((a) => studioStore.getState().set({ interrupted: a }))
       .catch((e) => studioStore.getState().set({ backendError: asWorkerError(e) }));
+    // Hidden tabs may be discarded: have the run in progress checkpoint after its next step.
+    const onHide = () => {
+      if (document.visibilityState === 'hidden') void studio().flush();
+    };
+    document.addEventListener('visibilitychange', onHide);
+    return () => document.removeEventListener('visibilitychange', onHide);
   }, []);
 
   // GPU memory while training; a prompt before leaving a running experiment.
@@ -53,12 +64,16 @@ export function App() {
     };
   }, [running]);
 
-  async function train() {
+  async function train(resume = false) {
     const st = studioStore.getState();
+    if (!resume && st.interrupted && !window.confirm('Starting a new experiment discards the interrupted one and its checkpoints. Start anyway?')) return;
+    // Ask the browser not to evict checkpoints under storage pressure.
+    void navigator.storage?.persist?.().catch(() => false);
     st.startExperiment();
+    st.set({ interrupted: null });
     setTab('Train');
     try {
-      const result = await studio().runExperiment(st.spec, Comlink.proxy((e) => studioStore.getState().onExperimentEvent(e)));
+      const result = await studio().runExperiment(st.spec, Comlink.proxy((e) => studioStore.getState().onExperimentEvent(e)), resume, st.onRunError);
       try {
         await saveExperiment(result);
         setHistoryVersion((v) => v + 1);
@@ -68,6 +83,34 @@ export function App() {
     } catch (e) {
       studioStore.getState().set({ status: 'failed', error: asWorkerError(e) });
     }
+    studioStore.getState().set({ interrupted: await studio().interrupted().catch(() => null) });
+  }
+
+  /** Resume the interrupted experiment: reload its sample data if it used some, then go on. */
+  async function resume() {
+    const a = studioStore.getState().interrupted;
+    if (!a) return;
+    setResumeNote(null);
+    const ds = studioStore.getState().dataset;
+    if (a.dataset.synthetic && a.dataset.sample) {
+      const summary = await studio().loadSampleData(a.dataset.sample.task, a.dataset.sample.count, a.dataset.sample.size);
+      studioStore.getState().set({ dataset: summary });
+    } else if (!ds || ds.name !== a.dataset.name || ds.total !== a.dataset.total) {
+      setResumeNote(`Load "${a.dataset.name}" (${a.dataset.total} images) again in Data, then Resume.`);
+      setTab('Data');
+      return;
+    }
+    studioStore.getState().set({ spec: a.spec });
+    await train(true);
+  }
+
+  /** After a lost GPU: a fresh worker, a fresh device, and the experiment resumed from its checkpoints. */
+  async function restartAndResume() {
+    const remote = restartStudio();
+    studioStore.getState().set({ backend: null, error: null, status: 'idle', dataset: null });
+    const b = await remote.init();
+    studioStore.getState().set({ backend: b, interrupted: await remote.interrupted() });
+    await resume();
   }
 
   return (
@@ -87,6 +130,24 @@ export function App() {
       )}
       {backendError && <p className="error" role="alert">{backendError.message}</p>}
       {saveError && <p className="warning" role="status">{saveError}</p>}
+      {error?.code === 'DEVICE_LOST' && !running && (
+        <div className="warning" role="alert" data-testid="device-lost">
+          The GPU was lost: {error.message}{' '}
+          <button type="button" onClick={restartAndResume}>Restart the GPU worker and resume</button>
+        </div>
+      )}
+      {interrupted && !running && (
+        <div className="warning" role="status" data-testid="interrupted">
+          An experiment on “{interrupted.dataset.name}” was interrupted ({interrupted.status}
+          {interrupted.error ? `: ${interrupted.error.code}` : ''}): {interrupted.completed.length} of {interrupted.planned} runs finished, checkpoints kept.{' '}
+          <button type="button" onClick={resume}>Resume</button>{' '}
+          <button type="button" onClick={async () => {
+            await studio().discardInterrupted();
+            studioStore.getState().set({ interrupted: null });
+          }}>Discard</button>
+          {resumeNote && <span> {resumeNote}</span>}
+        </div>
+      )}
       <nav role="tablist" aria-label="Screens" className="tabs">
         {TABS.map((t) => (
           <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
@@ -96,7 +157,7 @@ export function App() {
       </nav>
       <main>
         {tab === 'Data' && <DataPanel />}
-        {tab === 'Configure' && <ConfigurePanel onTrain={train} running={running} />}
+        {tab === 'Configure' && <ConfigurePanel onTrain={() => train(false)} running={running} />}
         {tab === 'Train' && <TrainPanel />}
         {tab === 'Compare' && <ComparePanel />}
         {tab === 'Inspect' && <InspectPanel />}

@@ -28,6 +28,7 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
   const plan = useStudio((s) => s.plan);
   const dataset = useStudio((s) => s.dataset);
   const setSpec = useStudio((s) => s.setSpec);
+  const onRunError = useStudio((s) => s.onRunError);
   const [seedsText, setSeedsText] = useState(spec.seeds.join(', '));
   const [specError, setSpecError] = useState<string | null>(null);
 
@@ -190,6 +191,12 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
           <strong>{plan.runs}</strong> ({spec.methods.length} methods × {spec.seeds.length} seeds){plan.teacherTrainings ? `, plus ${plan.teacherTrainings} teacher pre-training${plan.teacherTrainings > 1 ? 's' : ''} shared by KD and KD+ML offline` : ''}.
         </p>
       )}
+      <label>After a run fails (for example a NaN loss)
+        <select value={onRunError} onChange={(e) => studioStore.getState().set({ onRunError: e.target.value as 'continue' | 'stop' })} aria-label="After a run fails">
+          <option value="continue">go on with the next run</option>
+          <option value="stop">stop and wait (resume later)</option>
+        </select>
+      </label>
       {validation && <p className="error" role="alert">{validation}</p>}
       {dataset && spec.task !== dataset.task && <p className="error">The dataset is for {dataset.task === 'classify' ? 'classification' : 'detection'}.</p>}
       {!dataset && <p className="hint">Load a dataset first (Data).</p>}

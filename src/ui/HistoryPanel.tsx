@@ -7,7 +7,8 @@ import { createStore, del, entries, set } from 'idb-keyval';
 import type { ExperimentResult } from '../experiment/scheduler';
 import { experimentOutputs } from '../experiment/scheduler';
 import { tableMarkdown } from '../experiment/aggregate';
-import { download } from './common';
+import { download, fmtBytes } from './common';
+import { studio } from '../worker/client';
 
 const db = () => createStore('cohort-studio', 'experiments');
 
@@ -34,13 +35,30 @@ export function HistoryPanel({ refresh }: { refresh: number }) {
   const [items, setItems] = useState<PastExperiment[]>([]);
   const [open, setOpen] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [storage, setStorage] = useState<Awaited<ReturnType<ReturnType<typeof studio>['storage']>> | null>(null);
+  const refreshStorage = () => studio().storage().then(setStorage).catch(() => setStorage(null));
   useEffect(() => {
     listExperiments().then(setItems).catch((e) => setError(String(e)));
+    void refreshStorage();
   }, [refresh]);
   return (
     <section className="panel" aria-label="Past experiments">
       <h2>Past experiments</h2>
       {error && <p className="error">{error}</p>}
+      {storage && (
+        <p data-testid="storage">
+          Storage used by the studio: {fmtBytes(storage.usage)} of {fmtBytes(storage.quota)}{storage.persisted ? ' (persistent)' : ' (the browser may evict it under pressure)'}.
+          Checkpoints: {storage.checkpoints.length ? storage.checkpoints.join(', ') : 'none'}.{' '}
+          <button type="button" disabled={!storage.checkpoints.length} onClick={async () => {
+            try {
+              await studio().deleteCheckpoints();
+            } catch (e) {
+              setError((e as { message?: string }).message ?? String(e));
+            }
+            await refreshStorage();
+          }}>Delete checkpoints</button>
+        </p>
+      )}
       {items.length === 0 && <p className="hint">Finished experiments are kept in this browser and listed here.</p>}
       <ul className="history" data-testid="history">
         {items.map((p) => (

@@ -8,14 +8,24 @@ import type { PlannerApi } from './planner.worker';
 import type { WorkerError } from './protocol';
 
 let studioRemote: Comlink.Remote<StudioApi> | null = null;
+let studioWorker: Worker | null = null;
 let plannerRemote: Comlink.Remote<PlannerApi> | null = null;
 
 export function studio(): Comlink.Remote<StudioApi> {
   if (!studioRemote) {
-    const worker = new Worker(new URL('./studio.worker.ts', import.meta.url), { type: 'module', name: 'studio' });
-    studioRemote = Comlink.wrap<StudioApi>(worker);
+    studioWorker = new Worker(new URL('./studio.worker.ts', import.meta.url), { type: 'module', name: 'studio' });
+    studioRemote = Comlink.wrap<StudioApi>(studioWorker);
   }
   return studioRemote;
+}
+
+/** End the studio worker (its GPU device, datasets and models go with it) and start a fresh one. */
+export function restartStudio(): Comlink.Remote<StudioApi> {
+  studioRemote?.[Comlink.releaseProxy]();
+  studioWorker?.terminate();
+  studioRemote = null;
+  studioWorker = null;
+  return studio();
 }
 
 export function planner(): Comlink.Remote<PlannerApi> {

@@ -22,6 +22,9 @@ import { inputFileOf, inputFilesOf } from '../data/inputFiles';
 import { dataForSeed, resample } from '../experiment/datasets';
 import { runExperiment as schedule, type ExperimentEvent, type ExperimentResult } from '../experiment/scheduler';
 import { parseSpec, SpecError, type ExperimentSpec } from '../experiment/spec';
+import type { RunRecord } from '../experiment/aggregate';
+import { CheckpointStore, MemoryFiles, type CheckpointFiles } from '../engine/checkpoint';
+import { OpfsFiles, opfsAvailable } from './opfsFiles';
 import type { BackendName, BackendReport, DatasetSummary, Thumbnail, WorkerError } from './protocol';
 
 function toWorkerError(e: unknown): WorkerError {
@@ -34,6 +37,36 @@ function toWorkerError(e: unknown): WorkerError {
 
 let backendReport: BackendReport | null = null;
 
+// A lost device or an out-of-memory error becomes a typed error at the next step.
+let deviceLost: string | null = null;
+let outOfMemory: string | null = null;
+
+function gpuDevice(): GPUDevice | null {
+  return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
+}
+
+function watchDevice(): void {
+  const device = gpuDevice();
+  if (!device) return;
+  device.lost.then((info) => {
+    deviceLost = `${info.reason === 'destroyed' ? 'The GPU device was destroyed' : 'The GPU device was lost'}${info.message ? `: ${info.message}` : ''}`;
+  });
+  device.addEventListener('uncapturederror', (ev) => {
+    const err = (ev as GPUUncapturedErrorEvent).error;
+    if (typeof GPUOutOfMemoryError !== 'undefined' && err instanceof GPUOutOfMemoryError) outOfMemory = err.message || 'out of GPU memory';
+  });
+}
+
+function gpuFault(): EngineError | null {
+  if (deviceLost) {
+    return new EngineError('DEVICE_LOST', `${deviceLost}. Finished runs and the last checkpoint are kept: restart the GPU worker and resume, or switch backend.`);
+  }
+  if (outOfMemory) {
+    return new EngineError('GPU_OUT_OF_MEMORY', `The GPU ran out of memory (${outOfMemory}). Lower the batch size or the input size, or choose Quick networks, then resume.`);
+  }
+  return null;
+}
+
 async function tryBackend(name: BackendName): Promise<string | null> {
   try {
     if (name === 'webgpu') {
@@ -43,6 +76,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     }
     if (!(await tf.setBackend(name))) return `tf.setBackend('${name}') failed`;
     await tf.ready();
+    if (name === 'webgpu') watchDevice();
     const t = tf.add(tf.scalar(1), tf.scalar(1));
     const v = (await t.data())[0];
     t.dispose();
@@ -148,6 +182,39 @@ interface KeptRun {
   test: Samples;
 }
 let controller: AbortController | null = null;
+const files: CheckpointFiles = opfsAvailable() ? new OpfsFiles() : new MemoryFiles();
+const checkpoints = new CheckpointStore(files);
+const ACTIVE = 'experiments/active.json';
+const flush = { requested: false };
+
+/** What is needed to resume an interrupted experiment after a reload. */
+export interface ActiveExperiment {
+  version: 1;
+  spec: ExperimentSpec;
+  dataset: { id: string; name: string; synthetic: boolean; task: 'classify' | 'box'; total: number; sample?: { task: 'classify' | 'box'; count: number; size: number } };
+  startedAt: string;
+  completed: RunRecord[];
+  planned: number;
+  status: 'running' | 'cancelled' | 'stopped';
+  error?: WorkerError;
+}
+
+async function readActive(): Promise<ActiveExperiment | null> {
+  const b = await files.read(ACTIVE);
+  if (!b) return null;
+  try {
+    const a = JSON.parse(new TextDecoder().decode(b)) as ActiveExperiment;
+    return a.version === 1 ? a : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writeActive(a: ActiveExperiment): Promise<void> {
+  await files.write(ACTIVE, new TextEncoder().encode(JSON.stringify(a)));
+}
+
+let sampleParams: ActiveExperiment['dataset']['sample'] | undefined;
 let paused: { promise: Promise<void>; release: () => void } | null = null;
 const kept = new Map<string, KeptRun>();
 let lastResult: ExperimentResult | null = null;
@@ -188,6 +255,7 @@ const api = {
       previews: previews(samples, classNames),
     };
     dataset = { summary, samples };
+    sampleParams = { task, count, size };
     return summary;
   },
 
@@ -204,6 +272,7 @@ const api = {
     try {
       const r = await importDataset(inputs, { ...opts, signal: importController.signal, onProgress }, browserDecoder);
       dataset = fromImport(top, r);
+      sampleParams = undefined;
       return dataset.summary;
     } catch (e) {
       throw toWorkerError(e);
@@ -243,20 +312,46 @@ const api = {
     return dataset?.summary ?? null;
   },
 
-  /** Run every method x seed of `spec` on the loaded dataset. Finished runs are kept if a later one fails. */
-  async runExperiment(specValue: unknown, onEvent: (e: ExperimentEvent) => void): Promise<ExperimentResult> {
+  /**
+   * Run every method x seed of `spec` on the loaded dataset. Finished runs are kept if a later one
+   * fails; each run checkpoints to the origin's private storage, and with `resume` an interrupted
+   * experiment goes on from its finished runs and checkpoints.
+   */
+  async runExperiment(specValue: unknown, onEvent: (e: ExperimentEvent) => void, resume = false, onRunError: 'continue' | 'stop' = 'continue'): Promise<ExperimentResult> {
+    let active: ActiveExperiment | null = null;
     try {
       if (!backendReport) await api.init();
-      const spec: ExperimentSpec = parseSpec(specValue);
+      const fault = gpuFault();
+      if (fault) throw fault;
+      const previous = resume ? await readActive() : null;
+      if (resume && !previous) throw new EngineError('INVALID_CONFIG', 'There is no interrupted experiment to resume');
+      const spec: ExperimentSpec = parseSpec(previous ? previous.spec : specValue);
       if (!dataset) throw new EngineError('EMPTY_DATASET', 'Load a dataset first (drop a folder or try the sample data)');
       if (dataset.summary.blocking.length) throw new EngineError('EMPTY_DATASET', `The dataset cannot be trained on: ${dataset.summary.blocking.map((b) => b.message).join('; ')}`);
       if (spec.task !== dataset.summary.task) throw new EngineError('INVALID_CONFIG', `The spec's task is ${spec.task} but the dataset is for ${dataset.summary.task}`, 'task');
+      if (previous && (previous.dataset.name !== dataset.summary.name || previous.dataset.total !== dataset.summary.total)) {
+        throw new EngineError('INVALID_CONFIG', `This experiment was trained on "${previous.dataset.name}" (${previous.dataset.total} images); load that dataset again, then resume`, 'dataset');
+      }
+      if (!previous) {
+        // A new experiment: the old one's checkpoints go.
+        for (const k of await checkpoints.keys()) await checkpoints.remove(k);
+      }
       const samples = resample(dataset.samples, spec.inputSize);
       const classNames = dataset.summary.classNames;
       controller?.abort();
       controller = new AbortController();
       kept.clear();
       lastResult = null;
+      active = {
+        version: 1,
+        spec,
+        dataset: { id: dataset.summary.id, name: dataset.summary.name, synthetic: dataset.summary.synthetic, task: dataset.summary.task, total: dataset.summary.total, sample: sampleParams },
+        startedAt: previous?.startedAt ?? new Date().toISOString(),
+        completed: previous?.completed ?? [],
+        planned: spec.methods.length * spec.seeds.length,
+        status: 'running',
+      };
+      await writeActive(active);
       const splits = new Map<number, ReturnType<typeof dataForSeed>>();
       const result = await schedule(
         spec,
@@ -268,23 +363,99 @@ const api = {
         { name: dataset.summary.name, classNames, counts: dataset.summary.counts, layout: dataset.summary.layoutDescription },
         {
           signal: controller.signal,
-          onEvent: (e) => onEvent(e),
+          onRunError,
+          store: checkpoints,
+          completed: active.completed,
+          flush,
+          gate: async () => {
+            const f = gpuFault();
+            if (f) throw f;
+            if (paused) await paused.promise;
+          },
+          classifyError: (e) => {
+            const f = gpuFault();
+            if (f) return { code: f.code, message: f.message };
+            if (e instanceof Error && /device (is |was )?(lost|destroyed)|mapAsync|AbortError/i.test(`${e.name} ${e.message}`)) {
+              return { code: 'DEVICE_LOST', message: `The GPU device was lost (${e.message}). Restart the GPU worker and resume.` };
+            }
+            return null;
+          },
+          onEvent: (e) => {
+            if (e.type === 'run-end' && e.record.status === 'done' && active && !active.completed.some((r) => r.method === e.record.method && r.seed === e.record.seed)) {
+              active.completed.push(e.record);
+              void writeActive(active).catch(() => {});
+            }
+            onEvent(e);
+          },
           onRunModels: async (run, r) => {
-            const files: Record<string, ModelFiles> = {};
-            for (const [name, model] of Object.entries(r.models)) files[name] = await modelToFiles(model);
-            kept.set(`${run.method}:${run.seed}`, { key: `${run.method}:${run.seed}`, result: { config: r.config, networks: r.networks, final: r.final, predictions: r.predictions }, files, test: splits.get(run.seed)!.test });
+            const modelFiles: Record<string, ModelFiles> = {};
+            for (const [name, model] of Object.entries(r.models)) modelFiles[name] = await modelToFiles(model);
+            kept.set(`${run.method}:${run.seed}`, { key: `${run.method}:${run.seed}`, result: { config: r.config, networks: r.networks, final: r.final, predictions: r.predictions }, files: modelFiles, test: splits.get(run.seed)!.test });
           },
         },
       );
       lastResult = result;
+      if (result.status === 'done') {
+        await files.remove(ACTIVE);
+      } else {
+        const failed = result.runs.find((r) => r.status === 'failed');
+        active.status = result.status === 'cancelled' ? 'cancelled' : 'stopped';
+        if (failed?.error) active.error = { name: 'EngineError', code: failed.error.code, message: failed.error.message };
+        await writeActive(active).catch(() => {});
+      }
       return result;
     } catch (e) {
+      if (active) {
+        active.status = 'stopped';
+        active.error = toWorkerError(e);
+        await writeActive(active).catch(() => {});
+      }
       throw toWorkerError(e);
     } finally {
       controller = null;
       paused?.release();
       paused = null;
     }
+  },
+
+  /** The experiment a reload, a crash or a lost GPU interrupted, if any (none while one runs). */
+  async interrupted(): Promise<ActiveExperiment | null> {
+    if (controller) return null;
+    const a = await readActive();
+    return a;
+  },
+
+  /** Forget the interrupted experiment and its checkpoints. */
+  async discardInterrupted(): Promise<void> {
+    await files.remove(ACTIVE);
+    for (const k of await checkpoints.keys()) await checkpoints.remove(k);
+  },
+
+  /** Write a checkpoint of the run in progress after its next step (the tab is being hidden). */
+  flush(): void {
+    flush.requested = !!controller;
+  },
+
+  /** Storage used by this origin, whether it is persistent, and the runs with checkpoints. */
+  async storage(): Promise<{ usage: number | null; quota: number | null; persisted: boolean | null; checkpoints: string[]; opfs: boolean }> {
+    const est = navigator.storage?.estimate ? await navigator.storage.estimate() : null;
+    const persisted = navigator.storage?.persisted ? await navigator.storage.persisted() : null;
+    return { usage: est?.usage ?? null, quota: est?.quota ?? null, persisted, checkpoints: await checkpoints.keys(), opfs: opfsAvailable() };
+  },
+
+  async deleteCheckpoints(): Promise<void> {
+    if (controller) throw toWorkerError(new EngineError('INVALID_CONFIG', 'Checkpoints of a running experiment cannot be deleted'));
+    for (const k of await checkpoints.keys()) await checkpoints.remove(k);
+  },
+
+  /**
+   * Diagnostics: destroy the GPU device, as a driver reset would, to see that the studio recovers.
+   * Reached from the console (`cohortStudio.simulateDeviceLoss()`), not from the interface.
+   */
+  simulateDeviceLoss(): boolean {
+    const d = gpuDevice();
+    d?.destroy();
+    return !!d;
   },
 
   pause(): void {
