@@ -64,6 +64,8 @@ async function compare(page: Page, metricRow: string) {
   }
   await expect(page.getByTestId(`cell-${metricRow}-ml`)).toContainText('p =');
   await page.screenshot({ path: `${SHOTS}/compare-${test.info().title.split(' ')[0]}.png`, fullPage: true });
+  // 1280 px wide: no horizontal scrolling.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
 }
 
 async function exportAndCheck(page: Page, task: 'classify' | 'box') {
