@@ -1,5 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodePng } from '../src/data/testing/fixtures';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync, strFromU8 } from 'fflate';
 import { openStudio, workerBackend } from './helpers';
@@ -93,6 +96,20 @@ async function exportAndCheck(page: Page, task: 'classify' | 'box') {
     inspected[name].forEach((row, i) => row.forEach((v, j) => expect(Math.abs(out[i * width + j] - v)).toBeLessThan(2e-3)));
     model.dispose();
   }
+  // "Open bundle" loads the export back in the studio and runs its ensemble on a new folder.
+  const folder = join(mkdtempSync(join(tmpdir(), 'cohort-predict-')), 'new-images');
+  mkdirSync(folder);
+  for (let i = 0; i < 3; i++) {
+    const rgba = new Uint8Array(48 * 48 * 4).map((_, k) => (k % 4 === 3 ? 255 : (k * (i + 3)) % 256));
+    writeFileSync(join(folder, `img${i}.png`), encodePng({ width: 48, height: 48, data: rgba }));
+  }
+  writeFileSync(join(folder, 'notes.txt'), 'not an image');
+  await page.getByLabel('Open bundle').setInputFiles(await dl.path());
+  await expect(page.getByTestId('bundle-manifest')).toContainText('2 students');
+  await page.getByLabel('Images to predict').setInputFiles(folder);
+  await expect(page.getByTestId('prediction-count')).toHaveText('3 images predicted, 1 skipped.');
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download predictions' }).click()]);
+  expect(readFileSync(await csv.path(), 'utf8').trim().split('\n')).toHaveLength(4);
   await page.screenshot({ path: `${SHOTS}/export-${task}.png`, fullPage: true });
 }
 

@@ -63,6 +63,8 @@ export interface StudioState {
   interrupted: ActiveExperiment | null;
   /** After a failed run (a NaN loss): go on with the next run, or stop and wait. */
   onRunError: 'continue' | 'stop';
+  /** Checkpoint every this many steps as well as at every epoch's end (0: epochs only). */
+  checkpointEverySteps: number;
   set(p: Partial<StudioState>): void;
   setSpec(update: (s: ExperimentSpec) => ExperimentSpec): void;
   startExperiment(): void;
@@ -97,6 +99,7 @@ export const studioStore = createStore<StudioState>()((set, get) => ({
   selected: null,
   interrupted: null,
   onRunError: 'continue',
+  checkpointEverySteps: 200,
   set: (p) => set(p),
   setSpec: (update) => set({ spec: update(get().spec), preset: 'custom' }),
   startExperiment: () => {

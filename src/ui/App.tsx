@@ -73,7 +73,11 @@ export function App() {
     st.set({ interrupted: null });
     setTab('Train');
     try {
-      const result = await studio().runExperiment(st.spec, Comlink.proxy((e) => studioStore.getState().onExperimentEvent(e)), resume, st.onRunError);
+      const result = await studio().runExperiment(st.spec, Comlink.proxy((e) => studioStore.getState().onExperimentEvent(e)), {
+        resume,
+        onRunError: st.onRunError,
+        checkpointEverySteps: st.checkpointEverySteps,
+      });
       try {
         await saveExperiment(result);
         setHistoryVersion((v) => v + 1);

@@ -29,6 +29,7 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
   const dataset = useStudio((s) => s.dataset);
   const setSpec = useStudio((s) => s.setSpec);
   const onRunError = useStudio((s) => s.onRunError);
+  const checkpointEvery = useStudio((s) => s.checkpointEverySteps);
   const [seedsText, setSeedsText] = useState(spec.seeds.join(', '));
   const [specError, setSpecError] = useState<string | null>(null);
 
@@ -197,6 +198,7 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
           <option value="stop">stop and wait (resume later)</option>
         </select>
       </label>
+      <NumberField label="Checkpoint every N steps (0: each epoch only)" value={checkpointEvery} min={0} step={50} onChange={(v) => studioStore.getState().set({ checkpointEverySteps: Math.max(0, Math.round(v)) })} />
       {validation && <p className="error" role="alert">{validation}</p>}
       {dataset && spec.task !== dataset.task && <p className="error">The dataset is for {dataset.task === 'classify' ? 'classification' : 'detection'}.</p>}
       {!dataset && <p className="hint">Load a dataset first (Data).</p>}

@@ -40,6 +40,7 @@ export function DataPanel() {
   const [resize, setResize] = useState<'stretch' | 'pad'>('stretch');
   const [subset, setSubset] = useState('');
   const [seed, setSeed] = useState(0);
+  const [valShare, setValShare] = useState(0);
   const [dragging, setDragging] = useState(false);
   const [savedHandle, setSavedHandle] = useState<FileSystemDirectoryHandle | null>(null);
   const hasPicker = typeof (window as unknown as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
@@ -48,7 +49,7 @@ export function DataPanel() {
     idbGet<FileSystemDirectoryHandle>(HANDLE_KEY).then((h) => h && setSavedHandle(h)).catch(() => {});
   }, []);
 
-  const opts = () => ({ inputSize: storeSize, resize, seed, testShare: spec.data.testShare, ...(subset.trim() ? { subset: Number(subset) } : {}) });
+  const opts = () => ({ inputSize: storeSize, resize, seed, testShare: spec.data.testShare, valShare, ...(subset.trim() ? { subset: Number(subset) } : {}) });
   const onProgress = Comlink.proxy((p: { phase: string; done: number; total: number }) => studioStore.getState().set({ importing: p }));
 
   async function run(job: () => Promise<DatasetSummary>) {
@@ -160,6 +161,7 @@ export function DataPanel() {
           </label>
           <label>Subset (images, stratified)<input type="number" min={2} placeholder="all" value={subset} onChange={(e) => setSubset(e.target.value)} /></label>
           <label>Sampling seed<input type="number" min={0} value={seed} onChange={(e) => setSeed(Number(e.target.value))} /></label>
+          <label>Validation share of train<input type="number" min={0} max={0.5} step={0.05} value={valShare} onChange={(e) => setValShare(Number(e.target.value))} /></label>
         </div>
       </details>
       {importing && (
@@ -181,6 +183,20 @@ export function DataPanel() {
             Layout: <strong data-testid="layout">{dataset.layoutDescription}</strong>. Task: <strong>{dataset.task === 'classify' ? 'classification' : 'detection (one box per image)'}</strong>.{' '}
             {fmtInt(dataset.total)} usable images{dataset.givenSplit ? ` (split given by the folders: ${dataset.train} train, ${dataset.test} test)` : ''}.
           </p>
+          {dataset.layouts.length > 1 && (
+            <label>Read this folder as
+              <select
+                aria-label="Read this folder as"
+                value={0}
+                onChange={(e) => {
+                  const l = dataset.layouts[Number(e.target.value)];
+                  if (l) void run(() => studio().reimport(l.layout, onProgress));
+                }}
+              >
+                {dataset.layouts.map((l, i) => <option key={i} value={i}>{l.description}</option>)}
+              </select>
+            </label>
+          )}
           <table aria-label="Images per class" className="compact">
             <thead><tr><th>{dataset.task === 'classify' ? 'Class' : 'Set'}</th><th>Images</th></tr></thead>
             <tbody>

@@ -2,7 +2,7 @@
  * Plain-data types that cross the worker boundary (structured-clone safe). The worker API itself is
  * typed from the worker's functions (`StudioApi = typeof api`).
  */
-import type { ImportReport } from '../data/types';
+import type { ImportReport, Layout } from '../data/types';
 import type { NetworkDescription } from '../engine/networks/zoo';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
@@ -46,6 +46,8 @@ export interface DatasetSummary {
   layoutDescription: string;
   givenSplit: boolean;
   report: ImportReport | null;
+  /** The layouts that fit the folder, the one used first; another can be chosen (re-import). */
+  layouts: { description: string; layout: Layout }[];
   blocking: WorkerError[];
   previews: Thumbnail[];
 }

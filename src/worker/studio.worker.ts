@@ -15,7 +15,8 @@ import type { RunResult } from '../engine/trainer';
 import { generateClassification, generateDetection } from '../data/synthetic';
 import { browserDecoder } from '../data/decode-browser';
 import { importDataset } from '../data/importer';
-import { isDataError, type ImportOptions, type InputFile, type ImportResult } from '../data/types';
+import { isDataError, type ImportOptions, type InputFile, type ImportResult, type Layout } from '../data/types';
+import { describeLayout, detectLayout } from '../data/layout';
 import { resizeInto } from '../data/resize';
 import { loadForNetwork } from '../data/load';
 import { inputFileOf, inputFilesOf } from '../data/inputFiles';
@@ -95,6 +96,7 @@ interface Dataset {
   given?: { train: number[]; test: number[] };
 }
 let dataset: Dataset | null = null;
+let lastImport: { files: (File & { relativePath?: string })[]; opts: Omit<ImportOptions, 'signal' | 'onProgress'> } | null = null;
 let importController: AbortController | null = null;
 
 const THUMB = 64;
@@ -162,6 +164,7 @@ function fromImport(name: string, r: ImportResult): Dataset {
     layoutDescription: r.report.layoutDescription,
     givenSplit: given,
     report: r.report,
+    layouts: [],
     blocking: r.blocking.map(toWorkerError),
     previews: previews(s, classNames),
   };
@@ -251,6 +254,7 @@ const api = {
       layoutDescription: 'generated in the browser (synthetic)',
       givenSplit: false,
       report: null,
+      layouts: [],
       blocking: [],
       previews: previews(samples, classNames),
     };
@@ -273,6 +277,14 @@ const api = {
       const r = await importDataset(inputs, { ...opts, signal: importController.signal, onProgress }, browserDecoder);
       dataset = fromImport(top, r);
       sampleParams = undefined;
+      lastImport = { files, opts };
+      const detected = detectLayout(inputs.map((f) => f.path));
+      const used = r.layout;
+      const all = [used, detected.layout, ...detected.alternatives].filter((l): l is Layout => !!l);
+      const seen = new Set<string>();
+      dataset.summary.layouts = all
+        .filter((l) => !seen.has(JSON.stringify(l)) && !!seen.add(JSON.stringify(l)))
+        .map((layout) => ({ layout, description: describeLayout(layout) }));
       return dataset.summary;
     } catch (e) {
       throw toWorkerError(e);
@@ -304,6 +316,12 @@ const api = {
     return api.importFiles(files, opts, onProgress);
   },
 
+  /** Import the last folder again, read as `layout` (the user's choice over the detected one). */
+  async reimport(layout: Layout, onProgress: (p: { phase: string; done: number; total: number }) => void): Promise<DatasetSummary> {
+    if (!lastImport) throw toWorkerError(new EngineError('INVALID_CONFIG', 'Import a folder first'));
+    return api.importFiles(lastImport.files, { ...lastImport.opts, layout }, onProgress);
+  },
+
   cancelImport(): void {
     importController?.abort();
   },
@@ -317,7 +335,12 @@ const api = {
    * fails; each run checkpoints to the origin's private storage, and with `resume` an interrupted
    * experiment goes on from its finished runs and checkpoints.
    */
-  async runExperiment(specValue: unknown, onEvent: (e: ExperimentEvent) => void, resume = false, onRunError: 'continue' | 'stop' = 'continue'): Promise<ExperimentResult> {
+  async runExperiment(
+    specValue: unknown,
+    onEvent: (e: ExperimentEvent) => void,
+    options: { resume?: boolean; onRunError?: 'continue' | 'stop'; checkpointEverySteps?: number } = {},
+  ): Promise<ExperimentResult> {
+    const { resume = false, onRunError = 'continue', checkpointEverySteps = 0 } = options;
     let active: ActiveExperiment | null = null;
     try {
       if (!backendReport) await api.init();
@@ -365,6 +388,7 @@ const api = {
           signal: controller.signal,
           onRunError,
           store: checkpoints,
+          checkpointEverySteps: checkpointEverySteps > 0 ? checkpointEverySteps : undefined,
           completed: active.completed,
           flush,
           gate: async () => {
