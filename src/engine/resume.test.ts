@@ -65,3 +65,20 @@ it('a run stopped mid-epoch and resumed from its checkpoint reaches the same los
   disposeRun(rc);
   expect(tf.memory().numTensors).toBe(before);
 });
+
+it('a NaN at a late step (huge learning rate) names the network, epoch and step, and the last good checkpoint stays loadable', async () => {
+  const before = tf.memory().numTensors;
+  const store = new CheckpointStore(new MemoryFiles());
+  const c = defaultRunConfig({ inputSize: 32, mode: 'independent', students: [{ arch: 'resnet18', width: 0.0625 }], epochs: 4, stepsPerEpoch: 3, batchSize: 4, lr: 30, seed: 0 });
+  const nanData = splitSamples(generateClassification({ count: 20, size: 32, seed: 5 }), 12);
+  const err = await trainCohort(c, nanData, { checkpoint: { key: 'independent:0', store } }).catch((e) => e);
+  expect(err).toMatchObject({ code: 'NAN_LOSS', subject: 'student1', details: { epoch: 3, step: 2 } });
+  expect(err.message).toContain('epoch 4, step 3');
+  const cp = await store.load('independent:0');
+  expect(cp!.meta.epoch).toBe(3);
+  expect(cp!.meta.globalStep).toBe(9);
+  // The kept checkpoint resumes: the same NaN comes back at the same step, nothing earlier.
+  const again = await trainCohort(c, nanData, { checkpoint: { key: 'independent:0', store, resume: cp } }).catch((e) => e);
+  expect(again).toMatchObject({ code: 'NAN_LOSS', details: { epoch: 3, step: 2 } });
+  expect(tf.memory().numTensors).toBe(before);
+});
