@@ -70,7 +70,8 @@ export class SgdMomentum {
         if (!g) continue;
         let slot = this.slots.get(v.name);
         if (!slot) {
-          slot = tf.zerosLike(v);
+          // Kept: a step usually runs inside the caller's tidy, and the buffer must outlive it.
+          slot = tf.keep(tf.zerosLike(v));
           this.slots.set(v.name, slot);
         }
         // In-place writes need buffers nobody else holds; copy a shared one first (rare: only
@@ -79,8 +80,8 @@ export class SgdMomentum {
         const own = ensureExclusive(b, slot);
         if (own !== slot) {
           slot.dispose();
-          this.slots.set(v.name, own);
-          slot = own;
+          slot = tf.keep(own);
+          this.slots.set(v.name, slot);
         }
         this.kernel.run(v.name, v, slot, g, this.lr, this.momentum, this.weightDecay);
       }

@@ -120,7 +120,7 @@ function fmtCell(c: Cell | undefined, digits: number): string {
 
 /** Markdown laid out as the paper's Table 2. */
 export function tableMarkdown(t: ResultsTable, digits = 3): string {
-  const head = `| ${t.metric === 'accuracy' ? 'Accuracy' : 'Mean IoU'} (mean ± std over ${t.seeds.length} seeds) | ${t.methods.map((m) => MODE_LABELS[m]).join(' | ')} |`;
+  const head = `| ${t.metric === 'accuracy' ? 'Accuracy' : 'Mean IoU'} (mean ± std over ${t.seeds.length} seed${t.seeds.length === 1 ? "" : "s"}) | ${t.methods.map((m) => MODE_LABELS[m]).join(' | ')} |`;
   const sep = `|---|${t.methods.map(() => '---').join('|')}|`;
   const body = t.rows.map((r) => `| ${r.label} | ${t.methods.map((m) => fmtCell(r.cells[m], digits)).join(' | ')} |`);
   const notes = [

@@ -35,7 +35,11 @@ export interface WebGPUBackendInternals {
   commandQueueOwnedIds: WeakSet<object>;
   uniformPendingDisposal: GPUBuffer[];
   dispatchCountInPass: number;
-  activeTimers?: unknown[] | null;
+  activeTimers?: { name: string; query: Promise<number> | number }[] | null;
+  supportTimestampQuery: boolean;
+  querySet: GPUQuerySet | null;
+  querySetCount: number;
+  getQueryTime(): Promise<number>;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
@@ -128,6 +132,11 @@ export function intUniforms(b: WebGPUBackendInternals, values: number[]): GPUBuf
  * Record one dispatch into the backend's current compute pass, exactly as the backend records its
  * own programs: the tensors it touches stay alive until the submit, and the pass is submitted
  * every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE dispatches.
+ *
+ * A kernel of several dispatches passes `maySubmit: false` for all but its last one. A submit
+ * hands the pooled uniform and scratch buffers back to the pool; a later program can then take one
+ * and `queue.writeBuffer` into it, and that write lands before the commands still waiting in the
+ * encoder, so a following dispatch of the same kernel would read the other program's values.
  */
 export function dispatch(
   b: WebGPUBackendInternals,
@@ -135,6 +144,7 @@ export function dispatch(
   buffers: GPUBuffer[],
   workgroups: [number, number?, number?],
   tensors: tf.TensorInfo[] = [],
+  maySubmit = true,
 ): void {
   const bindGroup = b.device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
@@ -142,13 +152,27 @@ export function dispatch(
   });
   for (const t of tensors) b.commandQueueOwnedIds.add(t.dataId);
   b.ensureCommandEncoderReady();
-  if (!b.computePassEncoder) b.computePassEncoder = b.commandEncoder!.beginComputePass({});
-  const pass = b.computePassEncoder;
+  // Under tf.profile / tf.time the backend times each program with timestamp queries in a pass of
+  // its own; custom dispatches do the same, so profiles count them.
+  const timed = b.activeTimers != null;
+  if (timed && b.supportTimestampQuery) {
+    b.endComputePassEncoder();
+    b.querySet ??= b.device.createQuerySet({ type: 'timestamp', count: b.querySetCount });
+    b.computePassEncoder = b.commandEncoder!.beginComputePass({
+      timestampWrites: { querySet: b.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+    });
+  } else if (!b.computePassEncoder) {
+    b.computePassEncoder = b.commandEncoder!.beginComputePass({});
+  }
+  const pass = b.computePassEncoder!;
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
   b.dispatchCountInPass++;
-  if (b.activeTimers != null || tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE') <= b.dispatchCountInPass) {
+  if (timed) {
+    b.endComputePassEncoder();
+    b.activeTimers!.push({ name: pipeline.label, query: b.getQueryTime() });
+  } else if (maySubmit && tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE') <= b.dispatchCountInPass) {
     b.endComputePassEncoder();
     b.submitQueue();
   }

@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeededDropout } from '../customLayers';
+import { fastBatchNormalization } from '../kernels/FastBatchNorm';
 import { deriveSeed } from '../rng';
 
 export type ST = tf.SymbolicTensor;
@@ -123,7 +124,8 @@ export class NetBuilder {
   }
 
   bn(x: ST, name: string): ST {
-    return apply(tf.layers.batchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: this.name(name) }), x);
+    // tfjs-layers' BatchNormalization, fused on WebGPU in training mode when the fast kernels are on.
+    return apply(fastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: this.name(name) }), x);
   }
 
   act(x: ST, kind: Act, name: string): ST {
