@@ -26,6 +26,7 @@ export async function openStudio(page: Page): Promise<string[]> {
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   await expect(page.getByTestId('backend')).toHaveText('Backend: WebGPU', { timeout: 60_000 });
+  await expect(page.getByText('fast kernels', { exact: true })).toBeVisible();
   return errors;
 }
 

@@ -21,17 +21,17 @@ import { experimentOutputs, runExperiment, type ExperimentEvent } from '../exper
 import { parseSpec, SpecError, type ExperimentSpec } from '../experiment/spec';
 import { MODE_LABELS } from '../engine/config';
 
-const USAGE = 'usage: npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--quiet]';
+const USAGE = 'usage: npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--stock-kernels] [--quiet]';
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { spec: string; data: string; out: string; backend?: 'cpu' | 'webgpu'; quiet: boolean } {
+function parseArgs(argv: string[]): { spec: string; data: string; out: string; backend?: 'cpu' | 'webgpu'; quiet: boolean; stockKernels: boolean } {
   const args: Record<string, string | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
     const key = a.slice(2);
-    if (key === 'quiet' || key === 'help') args[key] = true;
+    if (key === 'quiet' || key === 'help' || key === 'stock-kernels') args[key] = true;
     else {
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) throw new UsageError(`--${key} needs a value`);
@@ -39,20 +39,21 @@ function parseArgs(argv: string[]): { spec: string; data: string; out: string; b
     }
   }
   if (args.help) throw new UsageError('');
-  for (const k of Object.keys(args)) if (!['spec', 'data', 'out', 'backend', 'quiet'].includes(k)) throw new UsageError(`unknown option --${k}`);
+  for (const k of Object.keys(args)) if (!['spec', 'data', 'out', 'backend', 'quiet', 'stock-kernels'].includes(k)) throw new UsageError(`unknown option --${k}`);
   for (const k of ['spec', 'data', 'out']) if (typeof args[k] !== 'string') throw new UsageError(`--${k} is required`);
   if (args.backend !== undefined && args.backend !== 'cpu' && args.backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got "${String(args.backend)}"`);
-  return { spec: args.spec as string, data: args.data as string, out: args.out as string, backend: args.backend as 'cpu' | 'webgpu' | undefined, quiet: args.quiet === true };
+  return { spec: args.spec as string, data: args.data as string, out: args.out as string, backend: args.backend as 'cpu' | 'webgpu' | undefined, quiet: args.quiet === true, stockKernels: args['stock-kernels'] === true };
 }
 
-async function setBackend(name: 'cpu' | 'webgpu'): Promise<string> {
+async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean): Promise<string> {
   if (name === 'cpu') {
     await tf.setBackend('cpu');
     return 'cpu';
   }
   const { useDawn } = await import('../engine/kernels/nodeWebGPU');
   const info = await useDawn();
-  return `webgpu (${[info.adapter.vendor, info.adapter.architecture, info.adapter.description].filter(Boolean).join(' ') || 'Dawn'})`;
+  if (fastKernels) (await import('../engine/kernels/fastKernels')).enableFastKernels();
+  return `webgpu (${[info.adapter.vendor, info.adapter.architecture, info.adapter.description].filter(Boolean).join(' ') || 'Dawn'}; ${fastKernels ? 'fast' : 'stock'} kernels)`;
 }
 
 function progress(quiet: boolean, spec: ExperimentSpec) {
@@ -113,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   const backendName = args.backend ?? (spec.backend === 'webgpu' ? 'webgpu' : 'cpu');
   let backend: string;
   try {
-    backend = await setBackend(backendName);
+    backend = await setBackend(backendName, !args.stockKernels);
   } catch (e) {
     console.error(`error: the ${backendName} backend is not available: ${e instanceof Error ? e.message : String(e)}`);
     return 2;

@@ -33,7 +33,7 @@ export function App() {
 
   useEffect(() => {
     studio()
-      .init()
+      .init(undefined, { fastKernels: new URLSearchParams(location.search).get('kernels') !== 'stock' })
       .then((b) => studioStore.getState().set({ backend: b }))
       .then(() => studio().interrupted())
       .then((a) => studioStore.getState().set({ interrupted: a }))
@@ -112,7 +112,7 @@ export function App() {
   async function restartAndResume() {
     const remote = restartStudio();
     studioStore.getState().set({ backend: null, error: null, status: 'idle', dataset: null });
-    const b = await remote.init();
+    const b = await remote.init(undefined, { fastKernels: new URLSearchParams(location.search).get('kernels') !== 'stock' });
     studioStore.getState().set({ backend: b, interrupted: await remote.interrupted() });
     await resume();
   }
@@ -124,6 +124,7 @@ export function App() {
         <span className={`badge backend-${backend?.backend ?? 'none'}`} data-testid="backend" aria-label="Backend in use">
           {backend ? `Backend: ${BACKEND_LABEL[backend.backend]}` : backendError ? 'Backend: none' : 'Backend: starting…'}
         </span>
+        {backend?.backend === 'webgpu' && <span className="badge" title="The engine's own WebGPU training kernels (?kernels=stock turns them off)">{backend.fastKernels ? 'fast kernels' : 'stock kernels'}</span>}
         {dataset && <span className="badge">{dataset.synthetic ? 'Sample data (synthetic)' : dataset.name}</span>}
         <span className="badge" data-testid="status-badge">{status}</span>
       </header>

@@ -11,6 +11,8 @@ export interface BackendReport {
   backend: BackendName;
   /** Why each preferred backend that was tried before it failed. */
   fallbacks: { backend: BackendName; reason: string }[];
+  /** Whether the engine's own WebGPU training kernels are on (`?kernels=stock` turns them off). */
+  fastKernels?: boolean;
 }
 
 export interface WorkerError {

@@ -8,6 +8,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { enableFastKernels, fastKernelsActive } from '../engine/kernels/fastKernels';
 import type { Samples } from '../engine/batch';
 import { closeBundle, makeBundle, modelFromFiles, modelToFiles, openBundle, predictBundle, type OpenedBundle, type ModelFiles } from '../engine/bundle';
 import { EngineError, isEngineError } from '../engine/errors';
@@ -37,6 +38,7 @@ function toWorkerError(e: unknown): WorkerError {
 }
 
 let backendReport: BackendReport | null = null;
+let useFastKernels = true;
 
 // A lost device or an out-of-memory error becomes a typed error at the next step.
 let deviceLost: string | null = null;
@@ -77,7 +79,12 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     }
     if (!(await tf.setBackend(name))) return `tf.setBackend('${name}') failed`;
     await tf.ready();
-    if (name === 'webgpu') watchDevice();
+    if (name === 'webgpu') {
+      watchDevice();
+      // The engine's own WebGPU kernels (src/engine/kernels): same results within 1e-4 of stock,
+      // about 5x fewer dispatches and 9-21x faster steps (README, Performance).
+      if (useFastKernels) enableFastKernels();
+    }
     const t = tf.add(tf.scalar(1), tf.scalar(1));
     const v = (await t.data())[0];
     t.dispose();
@@ -224,12 +231,13 @@ let lastResult: ExperimentResult | null = null;
 let opened: OpenedBundle | null = null;
 
 const api = {
-  async init(preferred: BackendName[] = ['webgpu', 'webgl', 'cpu']): Promise<BackendReport> {
+  async init(preferred: BackendName[] = ['webgpu', 'webgl', 'cpu'], options: { fastKernels?: boolean } = {}): Promise<BackendReport> {
     if (backendReport && backendReport.backend === preferred[0]) return backendReport;
+    useFastKernels = options.fastKernels ?? true;
     const fallbacks: BackendReport['fallbacks'] = [];
     for (const name of preferred) {
       const reason = await tryBackend(name);
-      if (reason === null) return (backendReport = { backend: name, fallbacks });
+      if (reason === null) return (backendReport = { backend: name, fallbacks, fastKernels: name === 'webgpu' && fastKernelsActive() });
       fallbacks.push({ backend: name, reason });
     }
     throw toWorkerError(new EngineError('BACKEND_UNAVAILABLE', `No backend could run: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`));

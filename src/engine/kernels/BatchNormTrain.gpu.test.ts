@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkBatchNorm } from './checks';
+import { disableFastKernels, enableFastKernels } from './fastKernels';
+import { FastBatchNormalization } from './FastBatchNorm';
+import { gpuTestsEnabled, setUpWebGPU } from './gpuTesting';
+
+describe.skipIf(!gpuTestsEnabled)('BatchNormTrain (WebGPU)', () => {
+  beforeAll(setUpWebGPU);
+
+  it('y, dx, dgamma, dbeta and the moving statistics match stock tfjs-layers within 1e-4', async () => {
+    const results = await checkBatchNorm();
+    expect(results.some((r) => r.case.includes('passes=1'))).toBe(true);
+    expect(results.some((r) => r.case.includes('passes=2'))).toBe(true);
+    for (const r of results) expect(r.relErr, r.case).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('serialises as a stock BatchNormalization and leaks no tensor in training', async () => {
+    enableFastKernels();
+    try {
+      const layer = new FastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9 });
+      expect(layer.getClassName()).toBe('BatchNormalization');
+      const x = tf.randomNormal([4, 5, 5, 6], 0, 1, 'float32', 41);
+      layer.apply(x, { training: false });
+      const vars = layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        tf.tidy(() => {
+          const { grads } = tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+          tf.dispose(Object.values(grads));
+        });
+        counts.push(tf.memory().numTensors);
+      }
+      expect(new Set(counts).size).toBe(1);
+      x.dispose();
+      layer.dispose();
+    } finally {
+      disableFastKernels();
+    }
+  });
+});

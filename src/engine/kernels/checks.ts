@@ -1,0 +1,291 @@
+/**
+ * Correctness checks of every fast kernel against the stock tfjs-webgpu path it replaces, on fresh
+ * random inputs of several shapes (odd sizes, strides 1 and 2, padding, single- and multi-pass
+ * paths). Shared by the `*.gpu.test.ts` files (Vitest, Dawn) and by the benchmark's `--check`
+ * (the GPU machine has no Vitest). Needs the 'webgpu' backend active.
+ *
+ * Error measure: max |fast - stock| / max |stock| over the tensor (normwise relative error), which
+ * stays meaningful where individual entries are near zero. Tolerance 1e-4.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { chooseSplits } from './Conv2DBackpropFilter';
+import { bnLayout } from './BatchNormTrain';
+import { disableFastKernels, enableFastKernels, fastKernelsEnabled } from './fastKernels';
+import { FastBatchNormalization } from './FastBatchNorm';
+import { SgdMomentum } from '../optimizer';
+
+export const TOLERANCE = 1e-4;
+
+export interface CheckResult {
+  kernel: string;
+  case: string;
+  relErr: number;
+  ok: boolean;
+}
+
+export function relativeError(fast: ArrayLike<number>, stock: ArrayLike<number>): number {
+  if (fast.length !== stock.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < stock.length; i++) {
+    const d = Math.abs(fast[i] - stock[i]);
+    if (!(d <= diff)) diff = Number.isNaN(d) ? Infinity : d;
+    scale = Math.max(scale, Math.abs(stock[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+function result(kernel: string, name: string, errs: number[]): CheckResult {
+  const relErr = Math.max(...errs);
+  return { kernel, case: name, relErr, ok: relErr <= TOLERANCE };
+}
+
+/** Run `f` with the fast kernels off, then on; restores the state it found. */
+async function stockAndFast<T>(f: () => Promise<T>): Promise<{ stock: T; fast: T }> {
+  const was = fastKernelsEnabled();
+  try {
+    disableFastKernels();
+    const stock = await f();
+    enableFastKernels();
+    const fast = await f();
+    return { stock, fast };
+  } finally {
+    if (was) enableFastKernels();
+    else disableFastKernels();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter (and Conv2DBackpropInput under the backend's matmul flag)
+
+export interface ConvCase {
+  x: [number, number, number, number];
+  kernel: [number, number];
+  outChannels: number;
+  stride: number;
+  pad: 'same' | 'valid' | number;
+}
+
+export const CONV_CASES: ConvCase[] = [
+  { x: [2, 9, 11, 3], kernel: [3, 3], outChannels: 5, stride: 1, pad: 'same' },
+  { x: [1, 7, 7, 5], kernel: [1, 1], outChannels: 7, stride: 1, pad: 'valid' },
+  { x: [3, 13, 13, 17], kernel: [3, 3], outChannels: 33, stride: 2, pad: 'same' },
+  { x: [2, 15, 15, 6], kernel: [7, 7], outChannels: 10, stride: 2, pad: 3 },
+  { x: [2, 33, 33, 8], kernel: [3, 3], outChannels: 16, stride: 1, pad: 'same' },
+  { x: [4, 16, 16, 70], kernel: [3, 3], outChannels: 130, stride: 1, pad: 'valid' },
+  { x: [5, 8, 8, 64], kernel: [1, 1], outChannels: 129, stride: 2, pad: 'valid' },
+  { x: [4, 56, 56, 16], kernel: [3, 3], outChannels: 16, stride: 1, pad: 1 },
+  { x: [3, 10, 6, 9], kernel: [3, 1], outChannels: 11, stride: 2, pad: 'valid' },
+];
+
+function convName(c: ConvCase): string {
+  return `x=${c.x.join('x')} k=${c.kernel.join('x')} co=${c.outChannels} s=${c.stride} pad=${c.pad}`;
+}
+
+function convInfo(c: ConvCase) {
+  const filterShape: [number, number, number, number] = [c.kernel[0], c.kernel[1], c.x[3], c.outChannels];
+  return tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, 1, c.pad, undefined, false, 'channelsLast');
+}
+
+export async function checkConv2DBackpropFilter(cases = CONV_CASES): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of cases) {
+    const info = convInfo(c);
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 1);
+    const dy = tf.randomNormal([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 0, 1, 'float32', 2);
+    const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: info.filterShape } as unknown as tf.NamedAttrMap;
+    const run = async () => {
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
+      const v = await dw.data();
+      dw.dispose();
+      return v;
+    };
+    const r = await stockAndFast(run);
+    const M = info.filterHeight * info.filterWidth * info.inChannels;
+    const splits = chooseSplits(M, info.outChannels, info.batchSize * info.outHeight * info.outWidth);
+    out.push(result('Conv2DBackpropFilter', `${convName(c)} splits=${splits}`, [relativeError(r.fast, r.stock)]));
+    tf.dispose([x, dy]);
+  }
+  return out;
+}
+
+/** The backend's matmul-based input gradient (flag WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false) vs its naive one. */
+export async function checkConv2DBackpropInputFlag(cases = CONV_CASES): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const flag = 'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE';
+  const was = tf.env().getBool(flag);
+  try {
+    for (const c of cases) {
+      const info = convInfo(c);
+      const dy = tf.randomNormal([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 0, 1, 'float32', 3);
+      const filter = tf.randomNormal(info.filterShape, 0, 1, 'float32', 4);
+      const attrs = { inputShape: c.x, strides: c.stride, pad: c.pad, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
+      const run = async (naive: boolean) => {
+        tf.env().set(flag, naive);
+        const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor;
+        const v = await dx.data();
+        dx.dispose();
+        return v;
+      };
+      const stock = await run(true);
+      const mm = await run(false);
+      out.push(result('Conv2DBackpropInput(mm flag)', convName(c), [relativeError(mm, stock)]));
+      tf.dispose([dy, filter]);
+    }
+  } finally {
+    tf.env().set(flag, was);
+  }
+  return out;
+}
+
+export const DEPTHWISE_CASES: ConvCase[] = [
+  { x: [2, 9, 11, 5], kernel: [3, 3], outChannels: 5, stride: 1, pad: 'same' },
+  { x: [3, 13, 13, 70], kernel: [5, 5], outChannels: 70, stride: 2, pad: 'same' },
+  { x: [2, 15, 15, 16], kernel: [3, 3], outChannels: 16, stride: 2, pad: 1 },
+  { x: [1, 4, 4, 130], kernel: [3, 3], outChannels: 130, stride: 1, pad: 'valid' },
+  { x: [4, 40, 40, 8], kernel: [5, 5], outChannels: 8, stride: 1, pad: 2 },
+];
+
+export async function checkDepthwiseBackpropFilter(cases = DEPTHWISE_CASES): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of cases) {
+    const filterShape: [number, number, number, number] = [c.kernel[0], c.kernel[1], c.x[3], 1];
+    const info = tf.backend_util.computeConv2DInfo(c.x, filterShape, c.stride, 1, c.pad, undefined, true);
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 51);
+    const dy = tf.randomNormal([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 0, 1, 'float32', 52);
+    const attrs = { strides: c.stride, dilations: 1, pad: c.pad, filterShape } as unknown as tf.NamedAttrMap;
+    const run = async () => {
+      const dw = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs) as tf.Tensor;
+      const v = await dw.data();
+      dw.dispose();
+      return v;
+    };
+    const r = await stockAndFast(run);
+    out.push(result('DepthwiseConv2dNativeBackpropFilter', convName(c), [relativeError(r.fast, r.stock)]));
+    tf.dispose([x, dy]);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// BatchNorm in training mode
+
+export const BN_CASES: { shape: [number, number, number, number]; mean: number; std: number }[] = [
+  { shape: [2, 5, 7, 3], mean: 0, std: 1 },
+  { shape: [4, 9, 9, 70], mean: 5, std: 3 },
+  { shape: [16, 16, 16, 16], mean: -2, std: 0.5 },
+  { shape: [3, 1, 1, 130], mean: 0, std: 2 },
+  { shape: [8, 32, 32, 8], mean: 10, std: 1 },
+  { shape: [2, 31, 29, 65], mean: 1, std: 1 },
+];
+
+export async function checkBatchNorm(cases = BN_CASES): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of cases) {
+    const C = c.shape[3];
+    const layer = new FastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9 });
+    const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal(c.shape, 0, 1, 'float32', 5), c.std), c.mean));
+    const w = tf.randomNormal(c.shape, 0, 1, 'float32', 6);
+    layer.apply(x, { training: false });
+    const gamma = tf.randomUniform([C], 0.5, 1.5, 'float32', 7);
+    const beta = tf.randomNormal([C], 0, 1, 'float32', 8);
+    const run = async () => {
+      tf.tidy(() => layer.setWeights([gamma, beta, tf.zeros([C]), tf.ones([C])]));
+      const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+      const { value, grads } = tf.tidy(() => {
+        const g = tf.grads((xi: tf.Tensor) => {
+          const y = layer.apply(xi, { training: true }) as tf.Tensor;
+          return tf.sum(tf.mul(y, w));
+        });
+        const [dx] = g([x]);
+        const y = tf.keep(layer.apply(x, { training: false }) as tf.Tensor);
+        const vg = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar, vars);
+        const yTrain = layer.apply(x, { training: true }) as tf.Tensor;
+        return { value: [yTrain, dx, y], grads: vg.grads };
+      });
+      const [yTrain, dx, yInfer] = value;
+      const ws = layer.getWeights();
+      const read = await Promise.all([yTrain, dx, yInfer, grads[vars[0].name], grads[vars[1].name], ws[2], ws[3]].map((t) => t.data()));
+      tf.dispose([yTrain, dx, yInfer, ...Object.values(grads)]);
+      return read;
+    };
+    const r = await stockAndFast(run);
+    const parts = ['y', 'dx', 'y(inference, moving stats)', 'dgamma', 'dbeta', 'movingMean', 'movingVariance'];
+    const errs = parts.map((_, i) => relativeError(r.fast[i], r.stock[i]));
+    const worst = errs.indexOf(Math.max(...errs));
+    const l = bnLayout(c.shape[0] * c.shape[1] * c.shape[2], C);
+    out.push(result('BatchNormTrain', `x=${c.shape.join('x')} mean=${c.mean} std=${c.std} passes=${l.chunks === 1 ? 1 : 2} worst=${parts[worst]}`, errs));
+    tf.dispose([x, w, gamma, beta]);
+    layer.dispose();
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// SGD with momentum and weight decay
+
+export async function checkSgdMomentum(): Promise<CheckResult[]> {
+  const shapes = [[3, 3, 5, 7], [13], [4], [1, 1, 3, 1], [257, 1031]];
+  const run = async () => {
+    const tag = Math.random().toString(36).slice(2);
+    const vars = tf.tidy(() => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', 10 + i), true, `sgd_check_${i}_${tag}`)));
+    const opt = new SgdMomentum(vars, { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
+    for (let step = 0; step < 3; step++) {
+      const grads: tf.NamedTensorMap = {};
+      vars.forEach((v, i) => {
+        grads[v.name] = tf.randomNormal(v.shape, 0, 1, 'float32', 1000 + 100 * step + i);
+      });
+      opt.step(grads);
+      tf.dispose(Object.values(grads));
+    }
+    const state = opt.getState();
+    const values = await Promise.all([...vars.map((v) => v.data()), ...vars.map((v) => state.momentum[v.name].data())]);
+    tf.dispose(Object.values(state.momentum));
+    opt.dispose();
+    vars.forEach((v) => v.dispose());
+    return values;
+  };
+  const r = await stockAndFast(run);
+  return shapes.map((s, i) =>
+    result('SgdMomentumUpdate', `shape=${s.join('x')} (3 steps; weights, momentum)`, [
+      relativeError(r.fast[i], r.stock[i]),
+      relativeError(r.fast[i + shapes.length], r.stock[i + shapes.length]),
+    ]),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Relu and Sigmoid gradients
+
+export async function checkReluGrad(): Promise<CheckResult[]> {
+  return checkActivationGrad('ReluGrad', tf.relu);
+}
+
+export async function checkSigmoidGrad(): Promise<CheckResult[]> {
+  return checkActivationGrad('SigmoidGrad', tf.sigmoid);
+}
+
+async function checkActivationGrad(kernel: string, f: (x: tf.Tensor) => tf.Tensor): Promise<CheckResult[]> {
+  const shapes: number[][] = [[2, 7, 9, 5], [3, 8, 8, 16], [1031], [4]];
+  const out: CheckResult[] = [];
+  for (const s of shapes) {
+    const x = tf.randomNormal(s, 0, 1, 'float32', 21);
+    const w = tf.randomNormal(s, 0, 1, 'float32', 22);
+    const run = async () => {
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), w)))(x);
+      const v = await dx.data();
+      dx.dispose();
+      return v;
+    };
+    const r = await stockAndFast(run);
+    out.push(result(kernel, `shape=${s.join('x')}`, [relativeError(r.fast, r.stock)]));
+    tf.dispose([x, w]);
+  }
+  return out;
+}
+
+export async function runAllChecks(opts: { includeFlags?: boolean } = {}): Promise<CheckResult[]> {
+  const all = [...(await checkSgdMomentum()), ...(await checkReluGrad()), ...(await checkSigmoidGrad()), ...(await checkConv2DBackpropFilter()), ...(await checkDepthwiseBackpropFilter()), ...(await checkBatchNorm())];
+  if (opts.includeFlags !== false) all.push(...(await checkConv2DBackpropInputFlag()));
+  return all;
+}

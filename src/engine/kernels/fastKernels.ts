@@ -1,0 +1,91 @@
+/**
+ * The switch for the engine's fast WebGPU kernels. `enableFastKernels()` registers them through
+ * tfjs's kernel registry for the 'webgpu' backend (so models, export and everything else stay
+ * plain tfjs) and remembers the stock configurations; `disableFastKernels()` puts the stock ones
+ * back. Both can be called any number of times, in any order, at run time: the benchmark compares
+ * stock and fast in one process.
+ *
+ * What "fast" changes:
+ * - kernels that replace stock ones: Conv2DBackpropFilter (./Conv2DBackpropFilter.ts),
+ *   DepthwiseConv2dNativeBackpropFilter (./DepthwiseConv2dNativeBackpropFilter.ts);
+ * - kernels the engine calls directly when `fastKernelsActive()`: the SGD-momentum update
+ *   (../optimizer.ts) and BatchNorm in training mode (./BatchNormTrain.ts via ./FastBatchNorm.ts);
+ * - the gradients of Relu and Sigmoid (./ReluGrad.ts, ./SigmoidGrad.ts via ./gradients.ts);
+ * - backend flags (`FAST_FLAGS`), restored on disable.
+ *
+ * Call it after '@tensorflow/tfjs-backend-webgpu' has been imported (it registers the stock
+ * kernels this module saves). Depends on tfjs only.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeConv2DBackpropFilter } from './Conv2DBackpropFilter';
+import { makeDepthwiseConv2dNativeBackpropFilter } from './DepthwiseConv2dNativeBackpropFilter';
+import { registerBatchNormKernels } from './BatchNormTrain';
+import { installGradientOverrides, removeGradientOverrides } from './gradients';
+
+const BACKEND = 'webgpu';
+
+interface Override {
+  kernelName: string;
+  make: (stock: tf.KernelFunc) => tf.KernelFunc;
+}
+
+const OVERRIDES: Override[] = [
+  { kernelName: 'Conv2DBackpropFilter', make: makeConv2DBackpropFilter },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', make: makeDepthwiseConv2dNativeBackpropFilter },
+];
+
+/**
+ * Backend flags set while the fast kernels are on. Empty by default: each candidate is measured by
+ * `npm run bench -- --flags ...` on the GPU before it earns a place here.
+ */
+export const FAST_FLAGS: Record<string, number | boolean> = {};
+
+let enabled = false;
+const savedKernels = new Map<string, tf.KernelConfig>();
+const savedFlags = new Map<string, number | boolean>();
+
+export interface FastKernelOptions {
+  /** Backend flags to set while on (default `FAST_FLAGS`). */
+  flags?: Record<string, number | boolean>;
+}
+
+export function enableFastKernels(opts: FastKernelOptions = {}): void {
+  if (enabled) disableFastKernels();
+  for (const o of OVERRIDES) {
+    const stock = tf.getKernel(o.kernelName, BACKEND);
+    if (!stock) {
+      throw new Error(`enableFastKernels: no stock '${o.kernelName}' kernel for '${BACKEND}'; import @tensorflow/tfjs-backend-webgpu first`);
+    }
+    savedKernels.set(o.kernelName, stock);
+    tf.unregisterKernel(o.kernelName, BACKEND);
+    tf.registerKernel({ ...stock, kernelFunc: o.make(stock.kernelFunc) });
+  }
+  registerBatchNormKernels();
+  installGradientOverrides();
+  for (const [k, v] of Object.entries(opts.flags ?? FAST_FLAGS)) {
+    savedFlags.set(k, tf.env().get(k) as number | boolean);
+    tf.env().set(k, v);
+  }
+  enabled = true;
+}
+
+export function disableFastKernels(): void {
+  for (const [name, stock] of savedKernels) {
+    tf.unregisterKernel(name, BACKEND);
+    tf.registerKernel(stock);
+  }
+  savedKernels.clear();
+  removeGradientOverrides();
+  for (const [k, v] of savedFlags) tf.env().set(k, v);
+  savedFlags.clear();
+  enabled = false;
+}
+
+export function fastKernelsEnabled(): boolean {
+  return enabled;
+}
+
+/** True when the fast kernels are on and the active backend is WebGPU. */
+export function fastKernelsActive(): boolean {
+  return enabled && tf.getBackend() === BACKEND;
+}
