@@ -24,20 +24,11 @@ export interface ExperimentSpec {
   inputSize: number;
   teacher: NetworkChoice;
   students: NetworkChoice[];
-  hyper: {
-    epochs: number;
-    teacherEpochs?: number;
-    stepsPerEpoch?: number;
-    batchSize: number;
-    lr: number;
-    momentum: number;
-    weightDecay: number;
-    temperature: number;
-    alpha: number;
-    beta: number;
-    gamma: number;
-    tSquared: boolean;
-  };
+  /** The run config's training fields, shared by every run of the experiment. */
+  hyper: Pick<
+    RunConfig,
+    'epochs' | 'teacherEpochs' | 'stepsPerEpoch' | 'batchSize' | 'lr' | 'momentum' | 'weightDecay' | 'temperature' | 'alpha' | 'beta' | 'gamma' | 'tSquared'
+  >;
   augment: AugmentConfig;
   methods: Mode[];
   seeds: number[];
