@@ -12,6 +12,7 @@ import { studio } from './worker/client';
   inspect: (key: string, limit?: number) => studio().inspect(key, limit),
   simulateDeviceLoss: () => studio().simulateDeviceLoss(),
   storage: () => studio().storage(),
+  kernelChecks: () => studio().kernelChecks(),
 };
 
 createRoot(document.getElementById('root')!).render(

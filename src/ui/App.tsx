@@ -104,7 +104,7 @@ export function App() {
       setTab('Data');
       return;
     }
-    studioStore.getState().set({ spec: a.spec });
+    studioStore.getState().set({ spec: a.spec, preset: 'custom' });
     await train(true);
   }
 

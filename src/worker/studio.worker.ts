@@ -220,8 +220,21 @@ async function readActive(): Promise<ActiveExperiment | null> {
   }
 }
 
-async function writeActive(a: ActiveExperiment): Promise<void> {
-  await files.write(ACTIVE, new TextEncoder().encode(JSON.stringify(a)));
+// Writes and the final removal of the record go through one queue, so a late write can never
+// bring back the record of an experiment that has finished.
+let activeQueue: Promise<unknown> = Promise.resolve();
+
+function writeActive(a: ActiveExperiment): Promise<void> {
+  const bytes = new TextEncoder().encode(JSON.stringify(a));
+  const next = activeQueue.then(() => files.write(ACTIVE, bytes));
+  activeQueue = next.catch(() => {});
+  return next;
+}
+
+function removeActive(): Promise<void> {
+  const next = activeQueue.then(() => files.remove(ACTIVE));
+  activeQueue = next.catch(() => {});
+  return next;
 }
 
 let sampleParams: ActiveExperiment['dataset']['sample'] | undefined;
@@ -428,7 +441,7 @@ const api = {
       );
       lastResult = result;
       if (result.status === 'done') {
-        await files.remove(ACTIVE);
+        await removeActive();
       } else {
         const failed = result.runs.find((r) => r.status === 'failed');
         active.status = result.status === 'cancelled' ? 'cancelled' : 'stopped';
@@ -459,7 +472,7 @@ const api = {
 
   /** Forget the interrupted experiment and its checkpoints. */
   async discardInterrupted(): Promise<void> {
-    await files.remove(ACTIVE);
+    await removeActive();
     for (const k of await checkpoints.keys()) await checkpoints.remove(k);
   },
 
@@ -478,6 +491,17 @@ const api = {
   async deleteCheckpoints(): Promise<void> {
     if (controller) throw toWorkerError(new EngineError('INVALID_CONFIG', 'Checkpoints of a running experiment cannot be deleted'));
     for (const k of await checkpoints.keys()) await checkpoints.remove(k);
+  },
+
+  /**
+   * Diagnostics: every fast kernel against the stock one on fresh random inputs, here in the
+   * browser's WebGPU (the same checks `npm run test:gpu` and `bench --check` run through Dawn).
+   */
+  async kernelChecks(): Promise<{ backend: string; results: { kernel: string; case: string; relErr: number; ok: boolean }[] }> {
+    if (controller) throw toWorkerError(new EngineError('INVALID_CONFIG', 'Kernel checks wait until training ends'));
+    if (tf.getBackend() !== 'webgpu') throw toWorkerError(new EngineError('BACKEND_UNAVAILABLE', `Kernel checks need WebGPU; the backend is ${tf.getBackend()}`));
+    const { runAllChecks } = await import('../engine/kernels/checks');
+    return { backend: tf.getBackend(), results: await runAllChecks() };
   },
 
   /**
