@@ -3,7 +3,7 @@
  * are the paper's (METHOD.md). `validateRunConfig` names the first problem before any GPU work.
  */
 import { EngineError } from './errors';
-import { isArch, ARCHS, type Task } from './networks';
+import { isArch, ARCHS, type Task } from './networks/archs';
 
 export const MODES = ['kd', 'ml', 'kdml_online', 'kdml_offline', 'independent'] as const;
 export type Mode = (typeof MODES)[number];

@@ -6,7 +6,7 @@
 import { usesTeacher } from '../engine/config';
 import type { NetworkDescription } from '../engine/networks/zoo';
 import type { PlanSummary } from '../worker/protocol';
-import { teacherTrainingsNeeded } from './scheduler';
+import { teacherTrainingsNeeded } from './runs';
 import type { ExperimentSpec } from './spec';
 
 /**

@@ -6,35 +6,16 @@
  * run. Runs in the worker, in Node (the command line) and in tests alike.
  */
 import * as tf from '@tensorflow/tfjs';
-import { usesFrozenTeacher, type Mode } from '../engine/config';
 import { isEngineError } from '../engine/errors';
 import { disposeRun, pretrainTeacher, trainCohort, type TrainEvent, type RunResult } from '../engine/trainer';
 import type { TrainData } from '../engine/batch';
 import type { CheckpointStore } from '../engine/checkpoint';
-import { aggregate, tableCsv, tableMarkdown, type ResultsTable, type RunRecord } from './aggregate';
+import { aggregate, type ResultsTable, type RunRecord } from './aggregate';
+import { expandRuns, teacherTrainingsNeeded, type PlannedRun } from './runs';
+
+export { expandRuns, teacherTrainingsNeeded, type PlannedRun };
+export { experimentOutputs } from './outputs';
 import { runConfigOf, type ExperimentSpec } from './spec';
-
-export interface PlannedRun {
-  index: number;
-  method: Mode;
-  seed: number;
-  /** Whether this run uses the teacher pre-trained once for its seed. */
-  sharedTeacher: boolean;
-}
-
-/** Method x seed, grouped by seed so a seed's shared teacher is trained once and freed after. */
-export function expandRuns(spec: Pick<ExperimentSpec, 'methods' | 'seeds'>): PlannedRun[] {
-  const out: PlannedRun[] = [];
-  for (const seed of spec.seeds) {
-    for (const method of spec.methods) out.push({ index: out.length, method, seed, sharedTeacher: usesFrozenTeacher(method) });
-  }
-  return out;
-}
-
-/** How many teacher pre-trainings an experiment needs: one per seed that has KD or KD+ML offline. */
-export function teacherTrainingsNeeded(spec: Pick<ExperimentSpec, 'methods' | 'seeds'>): number {
-  return spec.methods.some(usesFrozenTeacher) ? spec.seeds.length : 0;
-}
 
 export interface DatasetInfo {
   name: string;
@@ -246,13 +227,4 @@ export async function runExperiment(
   };
   emit({ type: 'experiment-end', result });
   return result;
-}
-
-/** The three output files of an experiment: everything, the table as CSV, the table as Markdown. */
-export function experimentOutputs(r: ExperimentResult): { 'results.json': string; 'table.csv': string; 'table.md': string } {
-  return {
-    'results.json': JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2),
-    'table.csv': tableCsv(r.table),
-    'table.md': `# ${r.spec.name}\n\n${tableMarkdown(r.table)}`,
-  };
 }

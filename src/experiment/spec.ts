@@ -4,7 +4,7 @@
  * the same spec. `parseSpec` validates a parsed JSON value and names every bad field.
  */
 import { MODES, PAPER_DEFAULTS, IMAGENET_NORMALIZATION, defaultRunConfig, usesPeers, type Mode, type RunConfig, type NetworkChoice, type AugmentConfig } from '../engine/config';
-import { ARCHS, isArch } from '../engine/networks';
+import { ARCHS, isArch } from '../engine/networks/archs';
 
 export const SPEC_VERSION = 1;
 

@@ -10,7 +10,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContai
 import { MODE_LABELS, type Mode } from '../engine/config';
 import { rocCurve, type ClassMetrics } from '../engine/metrics';
 import { aggregate, headline, tableCsv, type RunRecord } from '../experiment/aggregate';
-import { experimentOutputs } from '../experiment/scheduler';
+import { experimentOutputs } from '../experiment/outputs';
 import { studio } from '../worker/client';
 import { useStudio } from '../store/studio';
 import { RunCurves } from './TrainPanel';

@@ -4,7 +4,7 @@
  * parameter count, the reduction of Figure 2, an estimate of GPU memory and the number of runs.
  */
 import { useEffect, useState } from 'react';
-import { ARCHS } from '../engine/networks/zoo';
+import { ARCHS } from '../engine/networks/archs';
 import { MODES, MODE_LABELS, usesPeers, type Mode } from '../engine/config';
 import { PRESETS, presetById } from '../experiment/presets';
 import { parseSpec, SpecError } from '../experiment/spec';

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { createStore, del, entries, set } from 'idb-keyval';
 import type { ExperimentResult } from '../experiment/scheduler';
-import { experimentOutputs } from '../experiment/scheduler';
+import { experimentOutputs } from '../experiment/outputs';
 import { tableMarkdown } from '../experiment/aggregate';
 import { download, fmtBytes } from './common';
 import { studio } from '../worker/client';

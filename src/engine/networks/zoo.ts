@@ -27,27 +27,10 @@ import { buildMobileNetV2 } from './mobilenetv2';
 import { buildResNet } from './resnet';
 import { buildVgg } from './vgg';
 
-export type Task = 'classify' | 'box';
+import { ARCHS, isArch, type Arch, type Task } from './archs';
 
-export const ARCHS = [
-  'resnet18',
-  'resnet34',
-  'resnet50',
-  'resnet101',
-  'resnet152',
-  'vgg11',
-  'vgg16',
-  'vgg19',
-  'vgg11_nofc',
-  'vgg16_nofc',
-  'vgg19_nofc',
-  'densenet121',
-  'densenet201',
-  'efficientnet_b0',
-  'efficientnet_b1',
-  'mobilenet_v2',
-] as const;
-export type Arch = (typeof ARCHS)[number];
+export { ARCHS, isArch };
+export type { Arch, Task };
 
 export interface NetworkSpec {
   arch: Arch | string;
@@ -64,9 +47,6 @@ export interface NetworkSpec {
   name?: string;
 }
 
-export function isArch(s: string): s is Arch {
-  return (ARCHS as readonly string[]).includes(s);
-}
 
 /** The layer-name prefix for a spec: spec.name ?? arch, made a valid tfjs weight-name fragment. */
 export function layerPrefix(spec: Pick<NetworkSpec, 'arch' | 'name'>): string {

@@ -1,0 +1,15 @@
+/**
+ * The three output files of an experiment. No TensorFlow.js: the studio's main thread writes them
+ * for "Download results".
+ */
+import { tableCsv, tableMarkdown } from './aggregate';
+import type { ExperimentResult } from './scheduler';
+
+/** The three output files of an experiment: everything, the table as CSV, the table as Markdown. */
+export function experimentOutputs(r: ExperimentResult): { 'results.json': string; 'table.csv': string; 'table.md': string } {
+  return {
+    'results.json': JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2),
+    'table.csv': tableCsv(r.table),
+    'table.md': `# ${r.spec.name}\n\n${tableMarkdown(r.table)}`,
+  };
+}
