@@ -15,7 +15,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assembleBatch, drawAugment, type Samples, type TrainData } from './batch';
 import {
-  MODE_LABELS,
   usesFrozenTeacher,
   usesPeers,
   usesTeacher,
@@ -569,4 +568,3 @@ export function disposeRun(r: RunResult, keep?: tf.LayersModel): void {
   for (const m of Object.values(r.models)) if (m !== keep) m.dispose();
 }
 
-export { MODE_LABELS };

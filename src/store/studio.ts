@@ -157,9 +157,6 @@ export const studioStore = createStore<StudioState>()((set, get) => ({
           status: e.record.status,
           error: e.record.error ? { name: 'EngineError', code: e.record.error.code, message: e.record.error.message } : undefined,
         });
-        if (e.record.status === 'failed' && e.record.error?.code === 'NAN_LOSS') {
-          // The teacher row of a failed shared pre-training shows the same cause.
-        }
         break;
       case 'train': {
         const key = e.run ? runKey(e.run) : teacherKey(e.seed);
