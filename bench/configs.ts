@@ -30,9 +30,12 @@ export const CONFIGS: Record<string, BenchConfig> = {
 };
 
 export function resolveConfigs(list: string, overrides: Partial<Pick<BenchConfig, 'inputSize' | 'width' | 'batch'>>): BenchConfig[] {
-  return list.split(',').filter(Boolean).map((id) => {
-    const c = CONFIGS[id];
-    if (!c) throw new Error(`unknown config "${id}"; known: ${Object.keys(CONFIGS).join(', ')}`);
-    return { ...c, ...overrides };
-  });
+  return list
+    .split(',')
+    .filter(Boolean)
+    .map((id) => {
+      const c = CONFIGS[id];
+      if (!c) throw new Error(`unknown config "${id}"; known: ${Object.keys(CONFIGS).join(', ')}`);
+      return { ...c, ...overrides };
+    });
 }

@@ -21,25 +21,26 @@ export class Instrument {
   private pool: PoolStats | null = null;
 
   install(): void {
-    const self = this;
+    // The patched prototype methods run with the encoder as `this`; they count into this instrument.
+    const instrument = this as Instrument;
     const proto = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
     const dispatch = proto.dispatchWorkgroups;
     const setPipeline = proto.setPipeline;
     const labels = new WeakMap<GPUComputePassEncoder, string>();
     proto.setPipeline = function (this: GPUComputePassEncoder, p: GPUComputePipeline) {
-      if (self.recordLabels) labels.set(this, p.label || '(unlabelled)');
+      if (instrument.recordLabels) labels.set(this, p.label || '(unlabelled)');
       return setPipeline.call(this, p);
     };
     proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, x: number, y?: number, z?: number) {
-      self.dispatches++;
-      if (self.recordLabels) {
+      instrument.dispatches++;
+      if (instrument.recordLabels) {
         const l = labels.get(this) ?? '(unknown)';
-        self.byLabel.set(l, (self.byLabel.get(l) ?? 0) + 1);
+        instrument.byLabel.set(l, (instrument.byLabel.get(l) ?? 0) + 1);
       }
-      const pool = self.pool;
+      const pool = instrument.pool;
       if (pool) {
-        if (pool.numBytesUsed > self.peakUsed) self.peakUsed = pool.numBytesUsed;
-        if (pool.numBytesAllocated > self.peakAllocated) self.peakAllocated = pool.numBytesAllocated;
+        if (pool.numBytesUsed > instrument.peakUsed) instrument.peakUsed = pool.numBytesUsed;
+        if (pool.numBytesAllocated > instrument.peakAllocated) instrument.peakAllocated = pool.numBytesAllocated;
       }
       return dispatch.call(this, x, y, z);
     };

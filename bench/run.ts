@@ -19,12 +19,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { assembleBatch, drawAugment, type Batch } from '../src/engine/batch';
-import { defaultRunConfig, type RunConfig } from '../src/engine/config';
+import { defaultRunConfig, type RunConfig } from '../src/core/config';
 import { runAllChecks, type CheckResult } from '../src/engine/kernels/checks';
 import { disableFastKernels, enableFastKernels, FAST_FLAGS } from '../src/engine/kernels/fastKernels';
-import { useDawn, type DawnInfo } from '../src/engine/kernels/nodeWebGPU';
+import { startDawn, type DawnInfo } from '../src/engine/kernels/nodeWebGPU';
 import { trainableParamCount } from '../src/engine/networks';
-import { Rng } from '../src/engine/rng';
+import { Rng } from '../src/core/rng';
 import { buildCohort, makeTrainee, trainStep, type PhaseSpec } from '../src/engine/trainer';
 import { generateClassification } from '../src/data/synthetic';
 import { resolveConfigs, type BenchConfig } from './configs';
@@ -98,7 +98,13 @@ function makeBatches(c: RunConfig, n: number): Batch[] {
   const rng = new Rng(7);
   return Array.from({ length: n }, (_, k) => {
     const idx = Array.from({ length: c.batchSize }, (_, i) => k * c.batchSize + i);
-    return assembleBatch(data, idx, c.normalization, c.classes, idx.map(() => drawAugment(rng, c.augment)));
+    return assembleBatch(
+      data,
+      idx,
+      c.normalization,
+      c.classes,
+      idx.map(() => drawAugment(rng, c.augment)),
+    );
   });
 }
 
@@ -110,7 +116,13 @@ function dataPipeline(c: RunConfig): number {
   const t0 = performance.now();
   while (performance.now() - t0 < 500 || images < c.batchSize * 4) {
     const idx = rng.shuffled(Array.from({ length: data.count }, (_, i) => i)).slice(0, c.batchSize);
-    assembleBatch(data, idx, c.normalization, c.classes, idx.map(() => drawAugment(rng, c.augment)));
+    assembleBatch(
+      data,
+      idx,
+      c.normalization,
+      c.classes,
+      idx.map(() => drawAugment(rng, c.augment)),
+    );
     images += idx.length;
   }
   return (images * 1000) / (performance.now() - t0);
@@ -180,7 +192,10 @@ async function profileStep(step: () => Promise<void>): Promise<ModeResult['profi
     e.calls++;
     by.set(k.name, e);
   }
-  const top = [...by.entries()].map(([name, e]) => ({ name, ms: Math.round(e.ms * 100) / 100, calls: e.calls })).sort((a, b) => b.ms - a.ms).slice(0, 15);
+  const top = [...by.entries()]
+    .map(([name, e]) => ({ name, ms: Math.round(e.ms * 100) / 100, calls: e.calls }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 15);
   return { kernelMs, wallMs, top };
 }
 
@@ -194,9 +209,28 @@ function table(results: ConfigResult[]): string {
     for (const m of ['stock', 'fast'] as Mode[]) {
       const x = r.modes[m];
       if (!x) continue;
-      rows.push([r.config.id, m, fmt(x.msPerStep), fmt(x.imagesPerSec), String(x.dispatchesPerStep), fmt(x.peakGpuMB, 0), String(x.tensorsDelta), m === 'fast' || !r.modes.fast ? `${fmt(r.data.imagesPerSec, 0)} (${fmt(r.data.vsTraining)}x)` : '']);
+      rows.push([
+        r.config.id,
+        m,
+        fmt(x.msPerStep),
+        fmt(x.imagesPerSec),
+        String(x.dispatchesPerStep),
+        fmt(x.peakGpuMB, 0),
+        String(x.tensorsDelta),
+        m === 'fast' || !r.modes.fast ? `${fmt(r.data.imagesPerSec, 0)} (${fmt(r.data.vsTraining)}x)` : '',
+      ]);
     }
-    if (r.ratios) rows.push([r.config.id, 'stock/fast', `${fmt(r.ratios.speedup, 2)}x`, '', `${fmt(r.ratios.dispatchRatio, 2)}x`, `${fmt(r.ratios.memoryRatio, 2)}x`, '', '']);
+    if (r.ratios)
+      rows.push([
+        r.config.id,
+        'stock/fast',
+        `${fmt(r.ratios.speedup, 2)}x`,
+        '',
+        `${fmt(r.ratios.dispatchRatio, 2)}x`,
+        `${fmt(r.ratios.memoryRatio, 2)}x`,
+        '',
+        '',
+      ]);
   }
   const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   return rows.map((r) => r.map((c, j) => c.padEnd(w[j])).join('  ')).join('\n');
@@ -207,7 +241,7 @@ async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
   const beside = join(here, 'webgpu', 'index.js');
   const dawn = typeof args.dawn === 'string' ? args.dawn : existsSync(beside) ? pathToFileURL(beside).href : 'webgpu';
-  const info: DawnInfo = await useDawn(dawn, args.profile ? ['enable-dawn-features=allow_unsafe_apis'] : []);
+  const info: DawnInfo = await startDawn(dawn, args.profile ? ['enable-dawn-features=allow_unsafe_apis'] : []);
   const inst = new Instrument();
   inst.install();
   console.log(`backend ${info.backend}; adapter ${JSON.stringify(info.adapter)}`);
@@ -266,14 +300,20 @@ async function main(): Promise<void> {
     for (const m of modes) {
       console.log(`${b.id} ${m}: ${b.teacher} + ${b.students.join(' + ')}, ${b.inputSize} px, width ${b.width}, batch ${b.batch} ...`);
       r.modes[m] = await benchMode(m, c, spec, batches, inst, { warmup, steps, breakdown: !!args.breakdown, profile: !!args.profile, flags });
-      console.log(`  ${fmt(r.modes[m]!.msPerStep)} ms/step, ${r.modes[m]!.dispatchesPerStep} dispatches/step, steps ${JSON.stringify(r.modes[m]!.msPerStepAll)}`);
+      console.log(
+        `  ${fmt(r.modes[m]!.msPerStep)} ms/step, ${r.modes[m]!.dispatchesPerStep} dispatches/step, steps ${JSON.stringify(r.modes[m]!.msPerStepAll)}`,
+      );
       if (r.modes[m]!.breakdown) console.log(`  breakdown ${JSON.stringify(r.modes[m]!.breakdown)}`);
       const pr = r.modes[m]!.profile;
-      if (pr) console.log(`  profile: kernels ${fmt(pr.kernelMs)} ms of a ${fmt(pr.wallMs)} ms profiled step; top ${pr.top.map((k) => `${k.name} ${k.ms}ms/${k.calls}`).join(', ')}`);
+      if (pr)
+        console.log(
+          `  profile: kernels ${fmt(pr.kernelMs)} ms of a ${fmt(pr.wallMs)} ms profiled step; top ${pr.top.map((k) => `${k.name} ${k.ms}ms/${k.calls}`).join(', ')}`,
+        );
     }
     const s = r.modes.stock;
     const f = r.modes.fast;
-    if (s && f) r.ratios = { speedup: s.msPerStep / f.msPerStep, dispatchRatio: s.dispatchesPerStep / f.dispatchesPerStep, memoryRatio: s.peakGpuMB / f.peakGpuMB };
+    if (s && f)
+      r.ratios = { speedup: s.msPerStep / f.msPerStep, dispatchRatio: s.dispatchesPerStep / f.dispatchesPerStep, memoryRatio: s.peakGpuMB / f.peakGpuMB };
     const best = Math.max(...Object.values(r.modes).map((x) => x!.imagesPerSec));
     r.data.vsTraining = r.data.imagesPerSec / best;
     r.data.ok = r.data.vsTraining >= 5;

@@ -47,9 +47,26 @@ function kvasirFolder(): string {
   }
   put(root, 'masks/orphan.png', maskPng(64, 48, ellipse(30, 24, 8)));
   put(root, 'images/clean.jpg', encodeJpeg(draw(64, 48, () => [170, 80, 70, 255])));
-  put(root, 'masks/clean.png', maskPng(64, 48, () => false));
+  put(
+    root,
+    'masks/clean.png',
+    maskPng(64, 48, () => false),
+  );
   // Boxes from the JSON for polyp0 (two boxes: their union is the target).
-  put(root, 'kavsir_bboxes.json', JSON.stringify({ polyp0: { height: 48, width: 64, bbox: [{ label: 'polyp', xmin: 8, ymin: 12, xmax: 20, ymax: 30 }, { label: 'polyp', xmin: 18, ymin: 20, xmax: 32, ymax: 40 }] } }));
+  put(
+    root,
+    'kavsir_bboxes.json',
+    JSON.stringify({
+      polyp0: {
+        height: 48,
+        width: 64,
+        bbox: [
+          { label: 'polyp', xmin: 8, ymin: 12, xmax: 20, ymax: 30 },
+          { label: 'polyp', xmin: 18, ymin: 20, xmax: 32, ymax: 40 },
+        ],
+      },
+    }),
+  );
   return root;
 }
 
@@ -98,10 +115,16 @@ test('a Kvasir-SEG folder through the input, and NCT-style tiles through a simul
 
   // A drop of loose tiles named <CLASS>-<id>.tif, as NCT-CRC-HE ships them.
   const files: { name: string; bytes: number[] }[] = [];
-  for (const [cls, colour] of [['TUM', 120], ['STR', 220]] as const) {
+  for (const [cls, colour] of [
+    ['TUM', 120],
+    ['STR', 220],
+  ] as const) {
     for (let i = 0; i < 4; i++) {
       const data = new Uint8Array(40 * 40 * 3).map((_, k) => (k % 3 === 0 ? colour : 100 + i));
-      files.push({ name: `${cls}-A${i}BCDEF.tif`, bytes: Array.from(writeTiff({ width: 40, height: 40, channels: 3, bits: 8, data, compression: i % 2 ? 'lzw' : 'deflate' })) });
+      files.push({
+        name: `${cls}-A${i}BCDEF.tif`,
+        bytes: Array.from(writeTiff({ width: 40, height: 40, channels: 3, bits: 8, data, compression: i % 2 ? 'lzw' : 'deflate' })),
+      });
     }
   }
   const dt = await page.evaluateHandle((fs) => {

@@ -10,7 +10,7 @@ import { generateClassification, generateDetection } from '../src/data/synthetic
 import { dataForSeed, resample } from '../src/experiment/datasets';
 import { modelFromFiles } from '../src/engine/bundle';
 import { predict } from '../src/engine/trainer';
-import { defaultRunConfig } from '../src/engine/config';
+import { defaultRunConfig } from '../src/core/config';
 
 const SHOTS = 'test-results/screens';
 
@@ -49,9 +49,7 @@ async function trainAndWatch(page: Page) {
   // Curves appear and grow while training.
   await expect(page.getByTestId('term')).toContainText(/[1-9]\d* steps/, { timeout: 120_000 });
   const n1 = Number((await page.getByTestId('term').textContent())!.match(/(\d+) steps/)![1]);
-  await expect
-    .poll(async () => Number((await page.getByTestId('term').textContent())!.match(/(\d+) steps/)![1]), { timeout: 120_000 })
-    .toBeGreaterThan(n1);
+  await expect.poll(async () => Number((await page.getByTestId('term').textContent())!.match(/(\d+) steps/)![1]), { timeout: 120_000 }).toBeGreaterThan(n1);
   await page.screenshot({ path: `${SHOTS}/train-${test.info().title.split(' ')[0]}.png`, fullPage: true });
   await expect(page.getByTestId('experiment-status')).toHaveText('Status: done', { timeout: 600_000 });
   await expect(page.getByTestId('train-error')).toHaveCount(0);
@@ -109,7 +107,11 @@ async function exportAndCheck(page: Page, task: 'classify' | 'box') {
   await page.getByLabel('Images to predict').setInputFiles(folder);
   await expect(page.getByTestId('prediction-count')).toHaveText('3 images predicted, 1 skipped.');
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download predictions' }).click()]);
-  expect(readFileSync(await csv.path(), 'utf8').trim().split('\n')).toHaveLength(4);
+  expect(
+    readFileSync(await csv.path(), 'utf8')
+      .trim()
+      .split('\n'),
+  ).toHaveLength(4);
   await page.screenshot({ path: `${SHOTS}/export-${task}.png`, fullPage: true });
 }
 

@@ -5,7 +5,11 @@ test.setTimeout(900_000);
 
 type Run = { key: string; status: string; evaluations: unknown[]; steps: unknown[] };
 const runs = (page: Page) =>
-  page.evaluate(() => (window as unknown as { cohortStudio: { store: { getState(): { runs: Run[] } } } }).cohortStudio.store.getState().runs.map((r) => ({ key: r.key, status: r.status, epochs: r.evaluations.length, steps: r.steps.length })));
+  page.evaluate(() =>
+    (window as unknown as { cohortStudio: { store: { getState(): { runs: Run[] } } } }).cohortStudio.store
+      .getState()
+      .runs.map((r) => ({ key: r.key, status: r.status, epochs: r.evaluations.length, steps: r.steps.length })),
+  );
 
 const spec = tinySpec({ methods: ['ml', 'independent'], hyper: { ...(tinySpec().hyper as object), epochs: 5, stepsPerEpoch: 3 } });
 
@@ -76,7 +80,9 @@ test('a lost GPU device mid-epoch stops with DEVICE_LOST, keeps the finished run
   await openStudio(page);
   await start(page);
   await expect.poll(async () => (await runs(page)).find((r) => r.key === 'independent:0')?.steps ?? 0, { timeout: 300_000 }).toBeGreaterThanOrEqual(4);
-  expect(await page.evaluate(() => (window as unknown as { cohortStudio: { simulateDeviceLoss(): Promise<boolean> } }).cohortStudio.simulateDeviceLoss())).toBe(true);
+  expect(await page.evaluate(() => (window as unknown as { cohortStudio: { simulateDeviceLoss(): Promise<boolean> } }).cohortStudio.simulateDeviceLoss())).toBe(
+    true,
+  );
   await expect(page.getByTestId('device-lost')).toContainText('The GPU was lost', { timeout: 120_000 });
   await expect(page.getByTestId('train-error')).toContainText('DEVICE_LOST');
   await page.getByRole('tab', { name: 'Compare' }).click();

@@ -1,11 +1,15 @@
+/**
+ * The page's entry: the studio's React tree, and a read-only console handle for people (and tests)
+ * who inspect a run (`cohortStudio.store`, `.memory()`, `.inspect(key)`, `.storage()`,
+ * `.kernelChecks()`, `.simulateDeviceLoss()`).
+ */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import './ui/styles.css';
-import { studioStore } from './store/studio';
+import { studioStore } from './store';
 import { studio } from './worker/client';
 
-// A read-only handle for people (and tests) who inspect a run from the console.
 (window as unknown as { cohortStudio: unknown }).cohortStudio = {
   store: studioStore,
   memory: () => studio().memory(),

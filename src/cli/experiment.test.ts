@@ -57,7 +57,12 @@ describe('npm run experiment', () => {
     const a = JSON.parse(await readFile(join(dir, 'a', 'results.json'), 'utf8'));
     const b = JSON.parse(await readFile(join(dir, 'b', 'results.json'), 'utf8'));
     expect(a.runs).toHaveLength(4);
-    expect(a.runs.map((r: { method: string; seed: number; status: string }) => `${r.method}:${r.seed}:${r.status}`)).toEqual(['ml:0:done', 'independent:0:done', 'ml:1:done', 'independent:1:done']);
+    expect(a.runs.map((r: { method: string; seed: number; status: string }) => `${r.method}:${r.seed}:${r.status}`)).toEqual([
+      'ml:0:done',
+      'independent:0:done',
+      'ml:1:done',
+      'independent:1:done',
+    ]);
     // Same spec, same seeds: identical numbers (timings aside).
     expect(a.table).toEqual(b.table);
     expect(a.runs.map((r: { final: unknown }) => r.final)).toEqual(b.runs.map((r: { final: unknown }) => r.final));
@@ -70,7 +75,16 @@ describe('npm run experiment', () => {
 
   it('exits non-zero with a clear message on bad input, through the real command', async () => {
     await writeFile(join(dir, 'bad.json'), JSON.stringify({ ...spec, hyper: { lr: -1 } }));
-    const bad = await run('npx', ['tsx', 'src/cli/experiment.ts', '--spec', join(dir, 'bad.json'), '--data', join(dir, 'tiles'), '--out', join(dir, 'c')]).catch((e) => e);
+    const bad = await run('npx', [
+      'tsx',
+      'src/cli/experiment.ts',
+      '--spec',
+      join(dir, 'bad.json'),
+      '--data',
+      join(dir, 'tiles'),
+      '--out',
+      join(dir, 'c'),
+    ]).catch((e) => e);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('hyper.lr: must be > 0');
     expect(await main(['--spec', join(dir, 'spec.json'), '--data', join(dir, 'nowhere'), '--out', join(dir, 'c')])).toBe(2);

@@ -16,10 +16,12 @@ import * as tf from '@tensorflow/tfjs';
 import { listFolder } from '../data/inputFiles-node';
 import { nodeDecoder } from '../data/decode-node';
 import { importDataset } from '../data/importer';
-import { dataForSeed } from '../experiment/datasets';
-import { experimentOutputs, runExperiment, type ExperimentEvent } from '../experiment/scheduler';
-import { parseSpec, SpecError, type ExperimentSpec } from '../experiment/spec';
-import { MODE_LABELS } from '../engine/config';
+import { MODE_LABELS } from '../core/config';
+import { SpecError } from '../core/errors';
+import type { ExperimentEvent } from '../core/events';
+import { parseSpec, type ExperimentSpec } from '../core/spec';
+import { experimentOutputs } from '../experiment/outputs';
+import { runSession, studyFromImport } from '../experiment/session';
 
 const USAGE = 'usage: npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--stock-kernels] [--quiet]';
 
@@ -39,10 +41,19 @@ function parseArgs(argv: string[]): { spec: string; data: string; out: string; b
     }
   }
   if (args.help) throw new UsageError('');
-  for (const k of Object.keys(args)) if (!['spec', 'data', 'out', 'backend', 'quiet', 'stock-kernels'].includes(k)) throw new UsageError(`unknown option --${k}`);
+  for (const k of Object.keys(args))
+    if (!['spec', 'data', 'out', 'backend', 'quiet', 'stock-kernels'].includes(k)) throw new UsageError(`unknown option --${k}`);
   for (const k of ['spec', 'data', 'out']) if (typeof args[k] !== 'string') throw new UsageError(`--${k} is required`);
-  if (args.backend !== undefined && args.backend !== 'cpu' && args.backend !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got "${String(args.backend)}"`);
-  return { spec: args.spec as string, data: args.data as string, out: args.out as string, backend: args.backend as 'cpu' | 'webgpu' | undefined, quiet: args.quiet === true, stockKernels: args['stock-kernels'] === true };
+  if (args.backend !== undefined && args.backend !== 'cpu' && args.backend !== 'webgpu')
+    throw new UsageError(`--backend must be cpu or webgpu, got "${String(args.backend)}"`);
+  return {
+    spec: args.spec as string,
+    data: args.data as string,
+    out: args.out as string,
+    backend: args.backend as 'cpu' | 'webgpu' | undefined,
+    quiet: args.quiet === true,
+    stockKernels: args['stock-kernels'] === true,
+  };
 }
 
 async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean): Promise<string> {
@@ -50,8 +61,8 @@ async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean): Promise
     await tf.setBackend('cpu');
     return 'cpu';
   }
-  const { useDawn } = await import('../engine/kernels/nodeWebGPU');
-  const info = await useDawn();
+  const { startDawn } = await import('../engine/kernels/nodeWebGPU');
+  const info = await startDawn();
   if (fastKernels) (await import('../engine/kernels/fastKernels')).enableFastKernels();
   return `webgpu (${[info.adapter.vendor, info.adapter.architecture, info.adapter.description].filter(Boolean).join(' ') || 'Dawn'}; ${fastKernels ? 'fast' : 'stock'} kernels)`;
 }
@@ -62,7 +73,9 @@ function progress(quiet: boolean, spec: ExperimentSpec) {
     const at = `[${((Date.now() - t0) / 1000).toFixed(1)} s]`;
     switch (e.type) {
       case 'experiment-start':
-        console.log(`${at} ${e.runs.length} runs (${spec.methods.map((m) => MODE_LABELS[m]).join(', ')} x seeds ${spec.seeds.join(', ')}), ${e.teacherTrainings} shared teacher pre-trainings`);
+        console.log(
+          `${at} ${e.runs.length} runs (${spec.methods.map((m) => MODE_LABELS[m]).join(', ')} x seeds ${spec.seeds.join(', ')}), ${e.teacherTrainings} shared teacher pre-trainings`,
+        );
         break;
       case 'teacher-start':
         console.log(`${at} seed ${e.seed}: pre-training the teacher (shared by KD and KD+ML offline)`);
@@ -78,7 +91,9 @@ function progress(quiet: boolean, spec: ExperimentSpec) {
           );
           console.log(`${at}   ${ev.phase} epoch ${ev.epoch + 1}: ${parts.join(', ')}`);
         } else if (e.event.type === 'step' && !quiet && e.event.step === 0) {
-          const l = Object.entries(e.event.losses).map(([n, v]) => `${n} ${v.total.toFixed(4)}`).join(', ');
+          const l = Object.entries(e.event.losses)
+            .map(([n, v]) => `${n} ${v.total.toFixed(4)}`)
+            .join(', ');
           console.log(`${at}   ${e.event.phase} epoch ${e.event.epoch + 1} first step: ${l} (${e.event.imagesPerSec.toFixed(1)} images/s)`);
         }
         break;
@@ -128,7 +143,9 @@ export async function main(argv: string[]): Promise<number> {
     nodeDecoder,
   );
   const r = imported.report;
-  console.log(`layout: ${r.layoutDescription}; ${r.counts.images} usable images, ${r.counts.skipped} skipped${r.classes ? `; classes ${r.classes.map((c) => `${c.name} ${c.count}`).join(', ')}` : ''}`);
+  console.log(
+    `layout: ${r.layoutDescription}; ${r.counts.images} usable images, ${r.counts.skipped} skipped${r.classes ? `; classes ${r.classes.map((c) => `${c.name} ${c.count}`).join(', ')}` : ''}`,
+  );
   for (const f of r.files) if (f.status !== 'ok' && f.status !== 'unused') console.log(`  skipped ${f.path}: ${f.status} ${'message' in f ? f.message : ''}`);
   if (imported.blocking.length) {
     for (const b of imported.blocking) console.error(`error: ${b.code}${b.subject ? ` (${b.subject})` : ''}: ${b.message}`);
@@ -138,28 +155,22 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`error: the spec's task is ${spec.task} but ${args.data} holds a ${imported.task} dataset`);
     return 2;
   }
-  const given = r.settings.split === 'folders';
-  const nTrain = imported.split.train.count + (imported.split.val?.count ?? 0);
-  const policy = {
-    testShare: spec.data.testShare,
-    splitSeed: spec.data.splitSeed,
-    classNames: imported.classNames,
-    given: given ? { train: Array.from({ length: nTrain }, (_, i) => i), test: Array.from({ length: imported.split.test.count }, (_, i) => nTrain + i) } : undefined,
-  };
   const controller = new AbortController();
   process.once('SIGINT', () => {
     console.log('interrupted: finishing with the runs done so far');
     controller.abort();
   });
-  const result = await runExperiment(spec, (seed) => dataForSeed(imported.samples, policy, seed), { name: args.data, classNames: imported.classNames, counts: Object.fromEntries((r.classes ?? []).map((c) => [c.name, c.count])), layout: r.layoutDescription }, {
-    signal: controller.signal,
-    onEvent: progress(args.quiet, spec),
-  });
+  // The same session as the studio's worker: checks, per-seed splits, the scheduler.
+  const result = await runSession(spec, studyFromImport(args.data, imported), { signal: controller.signal, onEvent: progress(args.quiet, spec) });
   await mkdir(args.out, { recursive: true });
   const outputs = experimentOutputs(result);
   for (const [name, text] of Object.entries(outputs)) await writeFile(join(args.out, name), text);
   console.log(`\n${outputs['table.md']}`);
-  console.log(`wrote ${Object.keys(outputs).map((n) => join(args.out, n)).join(', ')}`);
+  console.log(
+    `wrote ${Object.keys(outputs)
+      .map((n) => join(args.out, n))
+      .join(', ')}`,
+  );
   if (result.status === 'cancelled') return 130;
   return result.runs.some((x) => x.status !== 'done') ? 3 : 0;
 }
@@ -169,7 +180,7 @@ if (isMain) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      console.error(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      console.error(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       process.exit(1);
     },
   );

@@ -5,7 +5,8 @@
  *
  * Pure byte arithmetic: runs in workers and in Node.
  */
-import { DataError, type RawImage } from './types';
+import { DataError } from '../core/errors';
+import type { RawImage } from './types';
 
 const le16 = (b: Uint8Array, i: number) => b[i] | (b[i + 1] << 8);
 const le32 = (b: Uint8Array, i: number) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;

@@ -8,7 +8,7 @@
  * Text in, plain data out: no I/O.
  */
 import type { PixelBox } from './maskBoxes';
-import { DataError } from './types';
+import { DataError } from '../core/errors';
 
 export interface ListedBoxes {
   boxes: PixelBox[];
@@ -87,7 +87,10 @@ function splitCsvLine(line: string, sep: string): string[] {
 }
 
 function parseCsv(text: string, name: string): BoxList {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\n|\r/)
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'));
   const entries = new Map<string, ListedBoxes>();
   const notes: string[] = [];
   if (lines.length === 0) throw new DataError('LAYOUT_UNKNOWN', `${name} is empty: it holds no boxes`, name);

@@ -3,7 +3,7 @@ import { nodeDecoder } from './decode-node';
 import { draw, encodeGif, encodeJpeg, encodePng } from './testing/fixtures';
 import { writeBmp } from './testing/bmpWriter';
 import { writeTiff } from './testing/tiffWriter';
-import { isDataError } from './types';
+import { isDataError } from '../core/errors';
 
 describe('nodeDecoder', () => {
   const img = draw(16, 12, (x, y) => [x * 15, y * 20, 128]);

@@ -12,7 +12,8 @@ import { GifReader } from 'omggif';
 import { decodeBmp } from './bmp';
 import { decodePng } from './png';
 import { decodeTiff } from './tiff';
-import { DataError, type ImageDecoder, type ImageFormat, type RawImage } from './types';
+import { DataError } from '../core/errors';
+import type { ImageDecoder, ImageFormat, RawImage } from './types';
 
 function decodeJpeg(bytes: Uint8Array): RawImage {
   // The import refuses oversized images from the header first; these limits only keep jpeg-js's

@@ -16,14 +16,22 @@ function reference(img: number[][], o: Orientation): number[][] {
   const transpose = (m: number[][]) => m[0].map((_, c) => m.map((r) => r[c]));
   const rotCw = (m: number[][]) => flipH(transpose(m));
   switch (o) {
-    case 1: return img;
-    case 2: return flipH(img);
-    case 3: return flipV(flipH(img));
-    case 4: return flipV(img);
-    case 5: return transpose(img);
-    case 6: return rotCw(img);
-    case 7: return flipV(flipH(transpose(img)));
-    case 8: return flipV(transpose(img));
+    case 1:
+      return img;
+    case 2:
+      return flipH(img);
+    case 3:
+      return flipV(flipH(img));
+    case 4:
+      return flipV(img);
+    case 5:
+      return transpose(img);
+    case 6:
+      return rotCw(img);
+    case 7:
+      return flipV(flipH(transpose(img)));
+    case 8:
+      return flipV(transpose(img));
   }
 }
 
@@ -46,7 +54,8 @@ describe('EXIF orientation', () => {
   });
 
   it('applyOrientation matches the EXIF definitions for all 8 values', () => {
-    const w = 4, h = 3;
+    const w = 4,
+      h = 3;
     const img = raw(w, h, (x, y) => y * w + x + 1);
     const grid = Array.from({ length: h }, (_, y) => Array.from({ length: w }, (_, x) => y * w + x + 1));
     for (const o of ORIENTATIONS) {
@@ -58,7 +67,8 @@ describe('EXIF orientation', () => {
   });
 
   it('orientBox moves a box exactly as applyOrientation moves its pixels', () => {
-    const w = 40, h = 30;
+    const w = 40,
+      h = 30;
     const mask = raw(w, h, (x, y) => (x >= 5 && x < 17 && y >= 3 && y < 11 ? 255 : 0));
     const box = maskToBox(mask).box!;
     for (const o of ORIENTATIONS) {

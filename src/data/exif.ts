@@ -185,13 +185,34 @@ export function applyOrientation(raw: RawImage, o: Orientation): RawImage {
       let sx: number;
       let sy: number;
       switch (o) {
-        case 2: sx = W - 1 - ox; sy = oy; break;
-        case 3: sx = W - 1 - ox; sy = H - 1 - oy; break;
-        case 4: sx = ox; sy = H - 1 - oy; break;
-        case 5: sx = oy; sy = ox; break;
-        case 6: sx = oy; sy = H - 1 - ox; break;
-        case 7: sx = W - 1 - oy; sy = H - 1 - ox; break;
-        default: sx = W - 1 - oy; sy = ox; break; // 8
+        case 2:
+          sx = W - 1 - ox;
+          sy = oy;
+          break;
+        case 3:
+          sx = W - 1 - ox;
+          sy = H - 1 - oy;
+          break;
+        case 4:
+          sx = ox;
+          sy = H - 1 - oy;
+          break;
+        case 5:
+          sx = oy;
+          sy = ox;
+          break;
+        case 6:
+          sx = oy;
+          sy = H - 1 - ox;
+          break;
+        case 7:
+          sx = W - 1 - oy;
+          sy = H - 1 - ox;
+          break;
+        default:
+          sx = W - 1 - oy;
+          sy = ox;
+          break; // 8
       }
       const s = (sy * W + sx) * 4;
       const d = (oy * ow + ox) * 4;
@@ -208,13 +229,21 @@ export function applyOrientation(raw: RawImage, o: Orientation): RawImage {
 export function orientBox(box: Box, o: Orientation): Box {
   const [cx, cy, w, h] = box;
   switch (o) {
-    case 1: return [cx, cy, w, h];
-    case 2: return [1 - cx, cy, w, h];
-    case 3: return [1 - cx, 1 - cy, w, h];
-    case 4: return [cx, 1 - cy, w, h];
-    case 5: return [cy, cx, h, w];
-    case 6: return [1 - cy, cx, h, w];
-    case 7: return [1 - cy, 1 - cx, h, w];
-    default: return [cy, 1 - cx, h, w]; // 8
+    case 1:
+      return [cx, cy, w, h];
+    case 2:
+      return [1 - cx, cy, w, h];
+    case 3:
+      return [1 - cx, 1 - cy, w, h];
+    case 4:
+      return [cx, 1 - cy, w, h];
+    case 5:
+      return [cy, cx, h, w];
+    case 6:
+      return [1 - cy, cx, h, w];
+    case 7:
+      return [1 - cy, 1 - cx, h, w];
+    default:
+      return [cy, 1 - cx, h, w]; // 8
   }
 }

@@ -52,7 +52,10 @@ describe('importDataset: classification', () => {
     expect(b.samples.ids).toEqual(a.samples.ids);
     expect(b.report).toEqual(a.report);
     // Stratified 80:20 and views of one buffer.
-    expect(a.report.classes!.map((c) => [c.name, c.train, c.test])).toEqual([['MSIMUT', 8, 2], ['MSS', 8, 2]]);
+    expect(a.report.classes!.map((c) => [c.name, c.train, c.test])).toEqual([
+      ['MSIMUT', 8, 2],
+      ['MSS', 8, 2],
+    ]);
     expect(a.split.train.images.buffer).toBe(a.samples.images.buffer);
     expect(JSON.parse(JSON.stringify(a.report))).toEqual(a.report);
   });
@@ -96,7 +99,11 @@ describe('importDataset: classification', () => {
     const reads = new Map(all.map((f) => [f.path, f.reads]));
     const r2 = await importDataset(shuffled(all, 7), { inputSize: 12, subset: 12, seed: 5 }, nodeDecoder);
     const r3 = await importDataset(all, { inputSize: 12, subset: 12, seed: 6 }, nodeDecoder);
-    expect(r1.report.classes!.map((c) => [c.name, c.count])).toEqual([['MSIMUT', 4], ['MSS', 6], ['NORM', 2]]);
+    expect(r1.report.classes!.map((c) => [c.name, c.count])).toEqual([
+      ['MSIMUT', 4],
+      ['MSS', 6],
+      ['NORM', 2],
+    ]);
     expect(r2.samples.ids).toEqual(r1.samples.ids);
     expect(r3.samples.ids).not.toEqual(r1.samples.ids);
     const unused = r1.report.files.filter((f) => f.status === 'unused').map((f) => f.path);
@@ -110,11 +117,15 @@ describe('importDataset: classification', () => {
 
 describe('importDataset: detection', () => {
   it('Kvasir-SEG: pairs by stem in a shuffled listing; JSON boxes where given (3 boxes -> union), mask boxes elsewhere', async () => {
-    const W = 60, H = 40;
+    const W = 60,
+      H = 40;
     const rects: Record<string, { x0: number; y0: number; x1: number; y1: number }[]> = {
       aaa: [{ x0: 5, y0: 5, x1: 25, y1: 20 }],
       bbb: [{ x0: 30, y0: 10, x1: 50, y1: 30 }],
-      ccc: [{ x0: 2, y0: 2, x1: 14, y1: 12 }, { x0: 40, y0: 25, x1: 58, y1: 38 }],
+      ccc: [
+        { x0: 2, y0: 2, x1: 14, y1: 12 },
+        { x0: 40, y0: 25, x1: 58, y1: 38 },
+      ],
       ddd: [{ x0: 10, y0: 10, x1: 30, y1: 30 }],
     };
     const files: InputFile[] = [];
@@ -153,7 +164,8 @@ describe('importDataset: detection', () => {
   });
 
   it('CVC-ClinicDB: Original/ + Ground Truth/ TIFFs with the same names, and images/*_fram.jpg + masks/*_mask.jpg', async () => {
-    const W = 48, H = 36;
+    const W = 48,
+      H = 36;
     const rect = { x0: 8, y0: 6, x1: 28, y1: 30 };
     const tiffFiles: InputFile[] = [];
     const framFiles: InputFile[] = [];
@@ -184,7 +196,8 @@ describe('importDataset: detection', () => {
   });
 
   it('box list (CSV): several rows for one file -> their union; a file without rows -> BOX_MISSING', async () => {
-    const W = 50, H = 50;
+    const W = 50,
+      H = 50;
     const img = encodeJpeg(draw(W, H, () => [100, 100, 100]));
     const csv = 'filename,xmin,ymin,xmax,ymax\n1.jpg,5,5,15,15\n1.jpg,30,30,45,40\n2.jpg,0,0,50,25\nghost.jpg,1,1,2,2\n';
     const files = [memFile('polyps/boxes.csv', csv), memFile('polyps/1.jpg', img), memFile('polyps/2.jpg', img), memFile('polyps/3.jpg', img)];
@@ -218,7 +231,8 @@ describe('importDataset: detection', () => {
 
   it('EXIF orientation is applied identically to an image and its mask (mask tagged, untagged, or drawn turned)', async () => {
     // Stored 40 x 24; orientation 6 shows it turned 90 degrees clockwise (24 x 40).
-    const W = 40, H = 24;
+    const W = 40,
+      H = 24;
     const rect = { x0: 4, y0: 2, x1: 16, y1: 10 };
     const p = polypPair(W, H, [rect], 'jpeg');
     const stored: [number, number, number, number] = [10 / W, 6 / H, 12 / W, 8 / H];
@@ -243,12 +257,18 @@ describe('importDataset: detection', () => {
       const i = r.samples.ids!.indexOf('k/images/a.jpg');
       expectBox(r.samples.boxes!.subarray(i * 4, i * 4 + 4), want, 1.5 / H);
       // The red polyp in the imported pixels lies where the box says.
-      let x0 = 32, y0 = 32, x1 = 0, y1 = 0;
+      let x0 = 32,
+        y0 = 32,
+        x1 = 0,
+        y1 = 0;
       for (let y = 0; y < 32; y++) {
         for (let x = 0; x < 32; x++) {
           const q = (i * 32 * 32 + y * 32 + x) * 3;
           if (r.samples.images[q] > 180 && r.samples.images[q + 1] < 110) {
-            x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + 1); y1 = Math.max(y1, y + 1);
+            x0 = Math.min(x0, x);
+            y0 = Math.min(y0, y);
+            x1 = Math.max(x1, x + 1);
+            y1 = Math.max(y1, y + 1);
           }
         }
       }
@@ -261,7 +281,8 @@ describe('importDataset: detection', () => {
 
 describe('importDataset: bad input is reported, not thrown', () => {
   it('every skip and warning code, with the import going on', async () => {
-    const W = 40, H = 30;
+    const W = 40,
+      H = 30;
     const good = polypPair(W, H, [{ x0: 5, y0: 5, x1: 20, y1: 20 }]);
     const jpeg = good.image;
     const png16 = encode({ width: W, height: H, data: Uint16Array.from({ length: W * H * 3 }, (_, i) => (i * 997) % 65536), channels: 3, depth: 16 });
@@ -297,7 +318,19 @@ describe('importDataset: bad input is reported, not thrown', () => {
       memFile('d/masks/size.png', twoPx.mask),
       memFile('d/images/nopolyp.jpg', emptyMask.image),
       memFile('d/masks/nopolyp.png', emptyMask.mask),
-      memFile('d/images/web.webp', new Uint8Array([...'RIFF'].map((c) => c.charCodeAt(0)).concat([30, 0, 0, 0], [...'WEBPVP8L'].map((c) => c.charCodeAt(0)), [10, 0, 0, 0, 0x2f, 9, 0, 0, 0], new Array(18).fill(0)))),
+      memFile(
+        'd/images/web.webp',
+        new Uint8Array(
+          [...'RIFF']
+            .map((c) => c.charCodeAt(0))
+            .concat(
+              [30, 0, 0, 0],
+              [...'WEBPVP8L'].map((c) => c.charCodeAt(0)),
+              [10, 0, 0, 0, 0x2f, 9, 0, 0, 0],
+              new Array(18).fill(0),
+            ),
+        ),
+      ),
       memFile('d/masks/web.png', good.mask),
     ];
     const decoder = spyDecoder();
@@ -362,7 +395,11 @@ describe('importDataset: blocking problems name their class or folder', () => {
     const none = await importDataset([memFile('z/A/1.jpg', 'junk'), memFile('z/B/2.jpg', new Uint8Array(0))], { inputSize: S }, nodeDecoder);
     expect(codes(none)).toContain('NO_IMAGES');
 
-    const flat = await importDataset([memFile('flat/1.jpg', encodeJpeg(draw(4, 4, () => [1, 1, 1]))), memFile('flat/2.jpg', 'x')], { inputSize: S }, nodeDecoder);
+    const flat = await importDataset(
+      [memFile('flat/1.jpg', encodeJpeg(draw(4, 4, () => [1, 1, 1]))), memFile('flat/2.jpg', 'x')],
+      { inputSize: S },
+      nodeDecoder,
+    );
     expect(flat.blocking.map((e) => [e.code, e.subject])).toEqual([['LAYOUT_UNKNOWN', 'flat']]);
     expect(flat.report.files.length).toBe(2);
 
@@ -394,7 +431,11 @@ describe('importDataset: progress and cancellation', () => {
     expect(phases.at(-1)).toBe('decoding:16/16');
 
     const ac = new AbortController();
-    const e = await importDataset(files, { inputSize: S, concurrency: 1, signal: ac.signal, onProgress: (p) => p.phase === 'decoding' && p.done === 3 && ac.abort() }, nodeDecoder).catch((x: unknown) => x);
+    const e = await importDataset(
+      files,
+      { inputSize: S, concurrency: 1, signal: ac.signal, onProgress: (p) => p.phase === 'decoding' && p.done === 3 && ac.abort() },
+      nodeDecoder,
+    ).catch((x: unknown) => x);
     expect(e).toMatchObject({ name: 'DataError', code: 'CANCELLED' });
     expect(files.reduce((a, f) => a + f.reads, 0)).toBe(16 + 3);
   });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultRunConfig } from '../engine/config';
+import { defaultRunConfig } from '../core/config';
 import { disposeRun, trainCohort } from '../engine/trainer';
-import type { BoxMetrics, ClassMetrics } from '../engine/metrics';
+import type { BoxMetrics, ClassMetrics } from '../core/metrics';
 import { nodeDecoder } from './decode-node';
 import { importDataset } from './importer';
 import { classFolderFiles, polypPair } from './testing/datasets';
@@ -15,7 +15,18 @@ beforeAll(async () => {
 
 const tiny = { arch: 'resnet18', width: 0.125 };
 const run = (task: 'classify' | 'box', classes: number) =>
-  defaultRunConfig({ task, classes, inputSize: 32, mode: 'kdml_online', teacher: tiny, students: [tiny, tiny], epochs: 1, stepsPerEpoch: 2, batchSize: 4, seed: 1 });
+  defaultRunConfig({
+    task,
+    classes,
+    inputSize: 32,
+    mode: 'kdml_online',
+    teacher: tiny,
+    students: [tiny, tiny],
+    epochs: 1,
+    stepsPerEpoch: 2,
+    batchSize: 4,
+    seed: 1,
+  });
 
 describe('an imported dataset trains end to end', () => {
   it('classification from class folders', async () => {

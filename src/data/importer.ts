@@ -14,7 +14,7 @@
  * No DOM, no Node: runs in the import worker with the browser decoder, and in Node with
  * decode-node.ts. Depends on the engine only for the `Samples` type and the seeded Rng.
  */
-import type { Samples } from '../engine/batch';
+import type { Samples } from '../core/samples';
 import { parseBoxList, type BoxList, type ListedBoxes } from './boxList';
 import { applyOrientation, orientBox, swapsAxes, type Orientation } from './exif';
 import { describeLayout, detectLayout } from './layout';
@@ -24,22 +24,20 @@ import { comparePaths, pathKind } from './paths';
 import { planImport, type Plan, type PlanItem } from './plan';
 import { placeBox, resizeInto } from './resize';
 import { randomSplit, seededPool, stratifiedSplit, subsetQuotas, takeValidation, type SplitIndices } from './split';
-import {
-  DataError,
-  isDataError,
-  type BlockingCode,
-  type Box,
-  type ClassSummary,
-  type FileWarning,
-  type ImageDecoder,
-  type ImportOptions,
-  type ImportReport,
-  type ImportResult,
-  type InputFile,
-  type Layout,
-  type RawImage,
-  type ReportFile,
-  type SplitName,
+import { DataError, isDataError, type BlockingCode } from '../core/errors';
+import type {
+  Box,
+  ClassSummary,
+  FileWarning,
+  ImageDecoder,
+  ImportOptions,
+  ImportReport,
+  ImportResult,
+  InputFile,
+  Layout,
+  RawImage,
+  ReportFile,
+  SplitName,
 } from './types';
 
 export { DEFAULT_MAX_PIXELS };
@@ -114,7 +112,12 @@ async function loadItem(
 
   if (item.listed) {
     const b = listedBox(item.listed, img.raw, img.orientation);
-    if (!b) return { ok: false, image: { code: 'BOX_MISSING', message: 'its listed box lies outside the image' }, mask: item.mask !== undefined ? 'unused' : undefined };
+    if (!b)
+      return {
+        ok: false,
+        image: { code: 'BOX_MISSING', message: 'its listed box lies outside the image' },
+        mask: item.mask !== undefined ? 'unused' : undefined,
+      };
     return { ok: true, rgb, box: placeBox(b, place), merged: item.listed.boxes.length, warnings: img.warnings };
   }
   const maskFile = files[item.mask!];
@@ -226,7 +229,18 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
       evidence,
       task: plan?.task ?? null,
       classes,
-      counts: { listed: n, images: samples.count, boxes: samples.boxes ? samples.count : 0, mergedBoxImages: accepted.filter((a) => a.merged > 1).length, train: split.train.count, test: split.test.count, val: split.val?.count ?? 0, skipped: 0, warnings: 0, unused: 0 },
+      counts: {
+        listed: n,
+        images: samples.count,
+        boxes: samples.boxes ? samples.count : 0,
+        mergedBoxImages: accepted.filter((a) => a.merged > 1).length,
+        train: split.train.count,
+        test: split.test.count,
+        val: split.val?.count ?? 0,
+        skipped: 0,
+        warnings: 0,
+        unused: 0,
+      },
       settings,
       byCode: {},
       blocking: blocking.map((e) => ({ code: e.code as BlockingCode, subject: e.subject, message: e.message })),
@@ -249,7 +263,8 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     }
     return { layout, task: plan?.task ?? null, classNames: plan?.classNames, samples, split, report, blocking };
   };
-  const nothing = (plan: Plan | null) => finish({ plan, samples: emptySamples(size), split: { train: emptySamples(size), test: emptySamples(size) }, accepted: [] });
+  const nothing = (plan: Plan | null) =>
+    finish({ plan, samples: emptySamples(size), split: { train: emptySamples(size), test: emptySamples(size) }, accepted: [] });
 
   if (!layout) {
     blocking.push(
@@ -313,7 +328,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     blocking.push(
       new DataError(
         'TOO_MANY_IMAGES',
-        `${capacity} images at ${size} x ${size} px need ${(capacity * px / 2 ** 30).toFixed(1)} GiB, over the ${(maxBytes / 2 ** 30).toFixed(1)} GiB limit; ` +
+        `${capacity} images at ${size} x ${size} px need ${((capacity * px) / 2 ** 30).toFixed(1)} GiB, over the ${(maxBytes / 2 ** 30).toFixed(1)} GiB limit; ` +
           `import a subset of at most ${fit} images (or a smaller input size)`,
         layout.kind === 'mask-pairs' ? layout.images : layout.root,
       ),
@@ -378,7 +393,8 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     for (let k = next; k < pool.length; k++) {
       const item = pool[k];
       status.set(item.image, { path: paths[item.image], status: 'unused', message: `not drawn into the subset of ${opts.subset}` });
-      if (item.mask !== undefined) status.set(item.mask, { path: paths[item.mask], status: 'unused', message: `its image ${paths[item.image]} was not drawn into the subset` });
+      if (item.mask !== undefined)
+        status.set(item.mask, { path: paths[item.mask], status: 'unused', message: `its image ${paths[item.image]} was not drawn into the subset` });
     }
   }
 
@@ -398,7 +414,11 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     });
     if (!folderSplits.has('test') && !valIsTest) {
       // Only a train folder: hold out a seeded, stratified test share of it.
-      const sub = stratifiedSplit(parts.train.map((i) => labels![i]), classNames, { testShare, seed });
+      const sub = stratifiedSplit(
+        parts.train.map((i) => labels![i]),
+        classNames,
+        { testShare, seed },
+      );
       parts = { train: sub.train.map((j) => parts.train[j]), test: sub.test.map((j) => parts.train[j]), val: [] };
       settings.split = 'seeded';
     }
@@ -416,11 +436,13 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   // 8. What blocks training.
   const root = layout.kind === 'mask-pairs' ? layout.images : layout.root;
   const classes: ClassSummary[] | undefined =
-    task === 'classify'
-      ? classNames.map((name) => ({ name, count: 0, train: 0, test: 0, val: 0, listed: plan.classFiles?.get(name) ?? 0 }))
-      : undefined;
+    task === 'classify' ? classNames.map((name) => ({ name, count: 0, train: 0, test: 0, val: 0, listed: plan.classFiles?.get(name) ?? 0 })) : undefined;
   if (classes) {
-    for (const [part, idx] of [['train', parts.train], ['test', parts.test], ['val', parts.val]] as const) {
+    for (const [part, idx] of [
+      ['train', parts.train],
+      ['test', parts.test],
+      ['val', parts.val],
+    ] as const) {
       for (const i of idx) {
         classes[labels![i]][part]++;
         classes[labels![i]].count++;
@@ -428,25 +450,42 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     }
   }
   if (count === 0) {
-    blocking.push(new DataError('NO_IMAGES', `No usable image was found in ${root === '' ? 'the folder' : `"${root}"`}; see the report for why each file was skipped`, root));
+    blocking.push(
+      new DataError(
+        'NO_IMAGES',
+        `No usable image was found in ${root === '' ? 'the folder' : `"${root}"`}; see the report for why each file was skipped`,
+        root,
+      ),
+    );
   }
   if (classes && count > 0) {
     for (const c of classes) {
       if (c.count === 0) {
-        blocking.push(new DataError('EMPTY_CLASS', `Class "${c.name}" has no usable image (${c.listed} file(s) listed, none could be used); fix or remove its folder`, c.name));
+        blocking.push(
+          new DataError(
+            'EMPTY_CLASS',
+            `Class "${c.name}" has no usable image (${c.listed} file(s) listed, none could be used); fix or remove its folder`,
+            c.name,
+          ),
+        );
       }
     }
     const live = classes.filter((c) => c.count > 0);
     if (live.length < 2) {
       blocking.push(
-        new DataError('TOO_FEW_CLASSES', `Classification needs at least 2 classes with images; found ${live.length}${live.length ? ` (${live[0].name})` : ''}`, root),
+        new DataError(
+          'TOO_FEW_CLASSES',
+          `Classification needs at least 2 classes with images; found ${live.length}${live.length ? ` (${live[0].name})` : ''}`,
+          root,
+        ),
       );
     }
     for (const c of live) {
       if (c.train === 0 || c.test === 0) {
-        const msg = plan.givenSplit && settings.split === 'folders'
-          ? `Class "${c.name}" has ${c.train} training and ${c.test} test image(s); it needs at least one in each split folder`
-          : `Class "${c.name}" has ${c.count} usable image(s); it needs at least 2 to have one in training and one in test`;
+        const msg =
+          plan.givenSplit && settings.split === 'folders'
+            ? `Class "${c.name}" has ${c.train} training and ${c.test} test image(s); it needs at least one in each split folder`
+            : `Class "${c.name}" has ${c.count} usable image(s); it needs at least 2 to have one in training and one in test`;
         blocking.push(new DataError('CLASS_TOO_SMALL', msg, c.name));
       }
     }
@@ -480,7 +519,12 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   }
   const ordered = order.map((i) => accepted[i]);
   const splitOf = new Map<number, SplitName>();
-  for (const [part, idx] of [['train', parts.train], ['test', parts.test], ['val', parts.val]] as const) for (const i of idx) splitOf.set(accepted[i].item.image, part);
+  for (const [part, idx] of [
+    ['train', parts.train],
+    ['test', parts.test],
+    ['val', parts.val],
+  ] as const)
+    for (const i of idx) splitOf.set(accepted[i].item.image, part);
   for (const a of accepted) {
     const e = status.get(a.item.image);
     if (e && e.status === 'ok' && e.role === 'image') e.split = splitOf.get(a.item.image)!;

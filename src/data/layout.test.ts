@@ -10,7 +10,11 @@ describe('detectLayout', () => {
   });
 
   it('given split folders (train/test, Train/Test, CRC_DX_TRAIN, val), one level deeper under a top folder', () => {
-    for (const [tr, te] of [['train', 'test'], ['Train', 'Test'], ['CRC_DX_TRAIN', 'CRC_DX_TEST']]) {
+    for (const [tr, te] of [
+      ['train', 'test'],
+      ['Train', 'Test'],
+      ['CRC_DX_TRAIN', 'CRC_DX_TEST'],
+    ]) {
       const paths = [`top/inner/${tr}/MSS/a.png`, `top/inner/${tr}/MSIMUT/b.png`, `top/inner/${te}/MSS/c.png`, `top/inner/${te}/MSIMUT/d.png`];
       expect(detectLayout(shuffled(paths)).layout).toEqual({ kind: 'class-folders', root: 'top/inner', givenSplit: true });
     }
@@ -24,7 +28,9 @@ describe('detectLayout', () => {
   });
 
   it('Kvasir-SEG with its bbox JSON; CVC-ClinicDB in both usual forms', () => {
-    const kvasir = detectLayout(shuffled(['Kvasir-SEG/images/a.jpg', 'Kvasir-SEG/masks/a.jpg', 'Kvasir-SEG/images/b.jpg', 'Kvasir-SEG/masks/b.jpg', 'Kvasir-SEG/kavsir_bboxes.json']));
+    const kvasir = detectLayout(
+      shuffled(['Kvasir-SEG/images/a.jpg', 'Kvasir-SEG/masks/a.jpg', 'Kvasir-SEG/images/b.jpg', 'Kvasir-SEG/masks/b.jpg', 'Kvasir-SEG/kavsir_bboxes.json']),
+    );
     expect(kvasir.layout).toEqual({
       kind: 'mask-pairs',
       variant: 'kvasir-seg',

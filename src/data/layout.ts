@@ -12,7 +12,8 @@
  * Pure functions of the paths: no I/O.
  */
 import { basename, comparePaths, dirname, extension, isAnnotationPath, pathKind, relativeTo, stem } from './paths';
-import type { Layout, LayoutDetection, SplitName, Task } from './types';
+import type { Layout, LayoutDetection, SplitName } from './types';
+import type { Task } from '../core/archs';
 
 export function taskOf(layout: Layout): Task {
   return layout.kind === 'class-folders' || layout.kind === 'class-prefix' ? 'classify' : 'box';
@@ -31,7 +32,7 @@ export function splitOfFolder(name: string): SplitName | null {
   return null;
 }
 
-const folderKey = (name: string) => name.toLowerCase().replace(/[\s_\-]/g, '');
+const folderKey = (name: string) => name.toLowerCase().replace(/[\s_-]/g, '');
 const IMAGE_FOLDERS = new Set(['images', 'image', 'imgs', 'img', 'original', 'originals', 'frames', 'frame', 'input', 'inputs', 'rgb']);
 const MASK_FOLDERS = new Set(['masks', 'mask', 'groundtruth', 'gt', 'segmentation', 'segmentations', 'labels', 'annotations', 'truth']);
 const IMAGE_SUFFIXES = ['', '_fram', '_frame', '_img', '_image', '_rgb'];
@@ -147,16 +148,16 @@ function maskPairCandidates(images: readonly string[], paths: readonly string[])
           }
         }
         if (best.pairs === 0) continue;
-        const boxFiles = paths
-          .filter((p) => dirname(p) === parent && isAnnotationPath(p) && /box/i.test(basename(p)))
-          .sort(comparePaths);
+        const boxFiles = paths.filter((p) => dirname(p) === parent && isAnnotationPath(p) && /box/i.test(basename(p))).sort(comparePaths);
         const boxesFile = boxFiles.find((p) => extension(p) === 'json') ?? boxFiles[0];
         const ik = folderKey(basename(imgDir));
         const mk = folderKey(basename(maskDir));
         const variant: 'kvasir-seg' | 'cvc-clinicdb' | 'image-mask-folders' =
-          (ik === 'original' && mk === 'groundtruth') || best.imageSuffix === '_fram' ? 'cvc-clinicdb'
-          : ik === 'images' && mk === 'masks' && best.imageSuffix === '' && best.maskSuffix === '' ? 'kvasir-seg'
-          : 'image-mask-folders';
+          (ik === 'original' && mk === 'groundtruth') || best.imageSuffix === '_fram'
+            ? 'cvc-clinicdb'
+            : ik === 'images' && mk === 'masks' && best.imageSuffix === '' && best.maskSuffix === ''
+              ? 'kvasir-seg'
+              : 'image-mask-folders';
         const layout: Layout = { kind: 'mask-pairs', variant, images: imgDir, masks: maskDir, imageSuffix: best.imageSuffix, maskSuffix: best.maskSuffix };
         if (boxesFile) layout.boxesFile = boxesFile;
         const evidence = [
@@ -231,12 +232,13 @@ function classFolderCandidate(images: readonly string[]): Candidate | null {
     const deep = nested.filter((s) => s.length >= 3);
     const classes = countBy(deep, (s) => s[1]);
     if (classes.size >= 1) {
-      const evidence = [
-        `split folders under ${where(root)}: ${summarise(level1)}`,
-        `class folders inside them: ${summarise(classes)}`,
-      ];
-      if (!splits.includes('test')) evidence.push(splits.includes('val') ? 'no test folder: the validation folder is used as the test set' : 'no test folder: a seeded test share is taken from train');
-      if (atRoot + nested.length - deep.length > 0) evidence.push(`${atRoot + nested.length - deep.length} image file(s) outside any class folder are left out`);
+      const evidence = [`split folders under ${where(root)}: ${summarise(level1)}`, `class folders inside them: ${summarise(classes)}`];
+      if (!splits.includes('test'))
+        evidence.push(
+          splits.includes('val') ? 'no test folder: the validation folder is used as the test set' : 'no test folder: a seeded test share is taken from train',
+        );
+      if (atRoot + nested.length - deep.length > 0)
+        evidence.push(`${atRoot + nested.length - deep.length} image file(s) outside any class folder are left out`);
       return { layout: { kind: 'class-folders', root, givenSplit: true }, evidence, rank: 2, score: deep.length };
     }
   }

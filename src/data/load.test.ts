@@ -4,7 +4,10 @@ import { loadForNetwork, loadImage } from './load';
 import { draw, encodeJpeg, encodePng, memFile, withOrientation } from './testing/fixtures';
 
 describe('loadImage / loadForNetwork', () => {
-  const jpeg = encodeJpeg(draw(30, 10, (x) => (x < 10 ? [250, 0, 0] : [0, 0, 250])), 95);
+  const jpeg = encodeJpeg(
+    draw(30, 10, (x) => (x < 10 ? [250, 0, 0] : [0, 0, 250])),
+    95,
+  );
 
   it('orientation is read, not applied by the decoder, and applied for the network', async () => {
     const l = await loadImage(memFile('a.jpg', withOrientation(jpeg, 6)), nodeDecoder);
@@ -13,7 +16,7 @@ describe('loadImage / loadForNetwork', () => {
     if (!n.ok) throw new Error(n.message);
     expect([n.width, n.height]).toEqual([10, 30]);
     // Turned clockwise: the red left third of the stored image is now the top third.
-    expect([n.rgb[0] > 200, n.rgb[(5 * 6) * 3 + 2] > 200]).toEqual([true, true]);
+    expect([n.rgb[0] > 200, n.rgb[5 * 6 * 3 + 2] > 200]).toEqual([true, true]);
   });
 
   it('content decides the format; failures come back as codes', async () => {

@@ -11,7 +11,8 @@ import { applyOrientation, neutralizeOrientation, readOrientation, type Orientat
 import { formatFromExtension } from './paths';
 import { resizeInto, type Placement } from './resize';
 import { sniff, type ImageHeader } from './sniff';
-import { isDataError, type FileWarning, type ImageDecoder, type InputFile, type RawImage, type ResizeMode, type SkipCode } from './types';
+import { isDataError, type SkipCode } from '../core/errors';
+import type { FileWarning, ImageDecoder, InputFile, RawImage, ResizeMode } from './types';
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 

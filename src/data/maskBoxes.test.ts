@@ -17,9 +17,7 @@ const inRect = (x: number, y: number, x0: number, y0: number, x1: number, y1: nu
 
 describe('maskToBox', () => {
   it('two components: union box, both counted; a speck under 50 px ignored', () => {
-    const m = mask(100, 80, (x, y) =>
-      inRect(x, y, 10, 10, 30, 25) || inRect(x, y, 60, 40, 90, 70) ? 255 : inRect(x, y, 0, 75, 7, 80) ? 200 : 0,
-    );
+    const m = mask(100, 80, (x, y) => (inRect(x, y, 10, 10, 30, 25) || inRect(x, y, 60, 40, 90, 70) ? 255 : inRect(x, y, 0, 75, 7, 80) ? 200 : 0));
     // The speck is 7 x 5 = 35 px.
     const r = maskToBox(m);
     expect(r.components.length).toBe(2);

@@ -79,7 +79,10 @@ export function maskToBox(mask: RawImage, minPixels = MIN_COMPONENT_PIXELS): Mas
     stack[top++] = start;
     fg[start] = 2;
     let count = 0;
-    let x0 = W, y0 = H, x1 = -1, y1 = -1;
+    let x0 = W,
+      y0 = H,
+      x1 = -1,
+      y1 = -1;
     while (top > 0) {
       const p = stack[--top];
       const x = p % W;

@@ -8,7 +8,9 @@
 import type { BoxList, ListedBoxes } from './boxList';
 import { classFromPrefix, pairKey, splitOfFolder, taskOf } from './layout';
 import { basename, comparePaths, relativeTo, stem } from './paths';
-import type { Layout, SkipCode, SplitName, Task } from './types';
+import type { Layout, SplitName } from './types';
+import type { SkipCode } from '../core/errors';
+import type { Task } from '../core/archs';
 
 export interface PlanItem {
   /** Index of the image in the sorted listing. */
@@ -42,13 +44,7 @@ export interface Plan {
  * (certainly not images); `empty[i]` for files of size 0, which still count for a class folder's
  * existence but are not planned.
  */
-export function planImport(
-  paths: readonly string[],
-  usable: readonly boolean[],
-  empty: readonly boolean[],
-  layout: Layout,
-  boxList: BoxList | null,
-): Plan {
+export function planImport(paths: readonly string[], usable: readonly boolean[], empty: readonly boolean[], layout: Layout, boxList: BoxList | null): Plan {
   const task = taskOf(layout);
   const skipped = new Map<number, { code: SkipCode; message: string }>();
   const plan: Plan = { task, items: [], givenSplit: false, skipped, maskOf: new Map(), notes: [] };
@@ -171,7 +167,8 @@ export function planImport(
     if (orphans.length > 0) {
       plan.notes.push(
         `${orphans.length} entr${orphans.length === 1 ? 'y' : 'ies'} of "${layout.list}" name no listed image: ` +
-          orphans.slice(0, 10).join(', ') + (orphans.length > 10 ? ', ...' : ''),
+          orphans.slice(0, 10).join(', ') +
+          (orphans.length > 10 ? ', ...' : ''),
       );
     }
     plan.notes.push(...boxList.notes);

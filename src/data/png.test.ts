@@ -22,7 +22,10 @@ describe('decodePng', () => {
     const v = Uint16Array.of(0, 65535, 128, 257 * 100 + 128, 257 * 100 + 129, 32896);
     const raw = decodePng(encode({ width: 2, height: 1, data: v, channels: 3, depth: 16 }));
     expect(raw.sourceBitDepth).toBe(16);
-    expect([px(raw.data, 0), px(raw.data, 1)]).toEqual([[0, 255, 0, 255], [100, 101, 128, 255]]);
+    expect([px(raw.data, 0), px(raw.data, 1)]).toEqual([
+      [0, 255, 0, 255],
+      [100, 101, 128, 255],
+    ]);
     const grey = decodePng(encode({ width: 1, height: 1, data: Uint16Array.of(65535, 0), channels: 2, depth: 16 }));
     expect(px(grey.data, 0)).toEqual([255, 255, 255, 0]);
   });
@@ -34,10 +37,18 @@ describe('decodePng', () => {
       data: Uint8Array.of(0, 1, 2),
       channels: 1,
       depth: 8,
-      palette: [[255, 0, 0, 128], [0, 255, 0, 255], [0, 0, 255, 255]],
+      palette: [
+        [255, 0, 0, 128],
+        [0, 255, 0, 255],
+        [0, 0, 255, 255],
+      ],
     });
     const raw = decodePng(pal);
-    expect([px(raw.data, 0), px(raw.data, 1), px(raw.data, 2)]).toEqual([[255, 0, 0, 128], [0, 255, 0, 255], [0, 0, 255, 255]]);
+    expect([px(raw.data, 0), px(raw.data, 1), px(raw.data, 2)]).toEqual([
+      [255, 0, 0, 128],
+      [0, 255, 0, 255],
+      [0, 0, 255, 255],
+    ]);
     // 5 x 2, 1 bit: rows 10101, 01010 (padded to a byte each).
     const bits = encode({ width: 5, height: 2, data: Uint8Array.of(0b10101000, 0b01010000), channels: 1, depth: 1 });
     const b = decodePng(bits);

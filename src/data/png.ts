@@ -27,8 +27,7 @@ export function decodePng(bytes: Uint8Array): RawImage {
           return (byte >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
         };
   const max = 2 ** depth - 1;
-  const to8 =
-    depth === 8 ? (v: number) => v : depth === 16 ? (v: number) => ((v * 255 + 32767) / 65535) | 0 : (v: number) => Math.round((v * 255) / max);
+  const to8 = depth === 8 ? (v: number) => v : depth === 16 ? (v: number) => ((v * 255 + 32767) / 65535) | 0 : (v: number) => Math.round((v * 255) / max);
   const key = !palette && png.transparency && png.transparency.length > 0 ? png.transparency : null;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -9,7 +9,7 @@ function rgba(w: number, h: number, f: (x: number, y: number) => [number, number
 }
 
 describe('resizeInto', () => {
-  it('shrinking averages each output pixel\'s area (an exact 2x checkerboard becomes flat grey)', () => {
+  it("shrinking averages each output pixel's area (an exact 2x checkerboard becomes flat grey)", () => {
     const img = rgba(8, 8, (x, y) => ((x + y) % 2 ? [255, 255, 255] : [0, 0, 0]));
     const out = new Uint8Array(4 * 4 * 3);
     resizeInto(img, 4, 'stretch', out);

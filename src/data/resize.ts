@@ -124,7 +124,9 @@ export function resizeInto(
   for (let y = 0; y < H; y++) {
     const row = y * W;
     for (let j = 0; j < cw; j++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       const i0 = hx.first[j];
       for (let k = 0; k < hx.taps; k++) {
         const w = hx.weights[j * hx.taps + k];

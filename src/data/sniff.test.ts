@@ -8,10 +8,19 @@ import { writeTiff } from './testing/tiffWriter';
 function webp(chunk: 'VP8 ' | 'VP8L' | 'VP8X', w: number, h: number): Uint8Array {
   const b = new Uint8Array(40);
   const dv = new DataView(b.buffer);
-  b.set([...'RIFF'].map((c) => c.charCodeAt(0)), 0);
+  b.set(
+    [...'RIFF'].map((c) => c.charCodeAt(0)),
+    0,
+  );
   dv.setUint32(4, 32, true);
-  b.set([...'WEBP'].map((c) => c.charCodeAt(0)), 8);
-  b.set([...chunk].map((c) => c.charCodeAt(0)), 12);
+  b.set(
+    [...'WEBP'].map((c) => c.charCodeAt(0)),
+    8,
+  );
+  b.set(
+    [...chunk].map((c) => c.charCodeAt(0)),
+    12,
+  );
   dv.setUint32(16, 20, true);
   if (chunk === 'VP8 ') {
     b.set([0x9d, 0x01, 0x2a], 23);
@@ -52,7 +61,19 @@ describe('sniff', () => {
       expect([s.header.format, s.header.width, s.header.height, s.header.bitDepth], format).toEqual([format, w, h, depth]);
       expect(sniffFormat(bytes)).toBe(format);
     }
-    const p = sniff(encode({ width: 2, height: 1, data: Uint8Array.of(0, 1), channels: 1, depth: 8, palette: [[0, 0, 0], [255, 255, 255]] }));
+    const p = sniff(
+      encode({
+        width: 2,
+        height: 1,
+        data: Uint8Array.of(0, 1),
+        channels: 1,
+        depth: 8,
+        palette: [
+          [0, 0, 0],
+          [255, 255, 255],
+        ],
+      }),
+    );
     expect(p.ok && p.header.pngColorType).toBe(3);
   });
 
@@ -60,7 +81,12 @@ describe('sniff', () => {
     const files = [
       encodeJpeg(img),
       encodePng(img),
-      encodeGif(40, 30, Array.from({ length: 1200 }, (_, i) => (i * 7) % 2), [0, 0xffffff]),
+      encodeGif(
+        40,
+        30,
+        Array.from({ length: 1200 }, (_, i) => (i * 7) % 2),
+        [0, 0xffffff],
+      ),
       writeBmp({ width: 31, height: 17, rgba: img.data, bpp: 24 }),
       writeTiff({ width: 31, height: 17, channels: 3, bits: 8, data: new Uint8Array(31 * 17 * 3), compression: 'none' }).subarray(0),
     ];
@@ -88,7 +114,10 @@ describe('sniff', () => {
     dicom.set([0x44, 0x49, 0x43, 0x4d], 128);
     expect(sniff(dicom)).toMatchObject({ ok: false, code: 'UNSUPPORTED_FORMAT' });
     const heic = new Uint8Array(32);
-    heic.set([...'ftypheic'].map((c) => c.charCodeAt(0)), 4);
+    heic.set(
+      [...'ftypheic'].map((c) => c.charCodeAt(0)),
+      4,
+    );
     expect(sniff(heic)).toMatchObject({ ok: false, code: 'UNSUPPORTED_FORMAT' });
   });
 });

@@ -45,7 +45,8 @@ export function sniffFormat(b: Uint8Array): ImageFormat | null {
   if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 3) === 'PNG' && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return 'png';
   if (b.length >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return 'gif';
   if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return 'webp';
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 0x2a))) return 'tiff';
+  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 0x2a)))
+    return 'tiff';
   if (b.length >= 14 && b[0] === 0x42 && b[1] === 0x4d) return 'bmp';
   return null;
 }
@@ -249,12 +250,17 @@ export function sniff(b: Uint8Array): SniffResult {
   let parsed: Parsed;
   try {
     parsed =
-      format === 'jpeg' ? parseJpeg(b)
-      : format === 'png' ? parsePng(b)
-      : format === 'gif' ? parseGif(b)
-      : format === 'bmp' ? parseBmp(b)
-      : format === 'webp' ? parseWebp(b)
-      : parseTiff(b);
+      format === 'jpeg'
+        ? parseJpeg(b)
+        : format === 'png'
+          ? parsePng(b)
+          : format === 'gif'
+            ? parseGif(b)
+            : format === 'bmp'
+              ? parseBmp(b)
+              : format === 'webp'
+                ? parseWebp(b)
+                : parseTiff(b);
   } catch (e) {
     parsed = `unreadable ${format} header: ${e instanceof Error ? e.message : String(e)}`;
   }

@@ -39,7 +39,7 @@ describe('seeded splits', () => {
     expect([v.train.length, v.val.length]).toEqual([8, 2]);
   });
 
-  it('one class\'s draw does not depend on the others', () => {
+  it("one class's draw does not depend on the others", () => {
     const a = stratifiedSplit([0, 0, 0, 0, 0, 1, 1, 1, 1, 1], ['x', 'y'], { testShare: 0.4, seed: 2 });
     const b = stratifiedSplit([0, 0, 0, 0, 0, 1, 1, 1], ['x', 'y'], { testShare: 0.4, seed: 2 });
     expect(a.test.filter((i) => i < 5)).toEqual(b.test.filter((i) => i < 5));

@@ -7,7 +7,7 @@
  *
  * Plain arithmetic on indices: no I/O.
  */
-import { deriveSeed, Rng } from '../engine/rng';
+import { deriveSeed, Rng } from '../core/rng';
 
 /**
  * How many of each stratum a subset of `total` takes: proportional to the strata's sizes (largest
@@ -95,7 +95,14 @@ export function stratifiedSplit(
 /** Plain seeded split of n items (detection): the same shares, without strata. */
 export function randomSplit(n: number, opts: { testShare: number; valShare?: number; seed: number }): SplitIndices {
   const out: SplitIndices = { train: [], test: [], val: [] };
-  splitGroup(Array.from({ length: n }, (_, i) => i), opts.testShare, opts.valShare ?? 0, opts.seed, 'all', out);
+  splitGroup(
+    Array.from({ length: n }, (_, i) => i),
+    opts.testShare,
+    opts.valShare ?? 0,
+    opts.seed,
+    'all',
+    out,
+  );
   for (const part of [out.train, out.test, out.val]) part.sort((a, b) => a - b);
   return out;
 }

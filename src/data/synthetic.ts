@@ -6,8 +6,8 @@
  *
  * Plain TypeScript, no DOM: runs in workers, in Node tests and in the benchmark.
  */
-import { Rng } from '../engine/rng';
-import type { Samples } from '../engine/batch';
+import { Rng } from '../core/rng';
+import type { Samples } from '../core/samples';
 
 export interface SyntheticClassification extends Samples {
   labels: Int32Array;
@@ -87,7 +87,10 @@ export function generateDetection(opts: { count: number; size: number; seed?: nu
     const ry = rng.uniform(0.1, 0.25) * size;
     const cx = rng.uniform(rx + 1, size - rx - 1);
     const cy = rng.uniform(ry + 1, size - ry - 1);
-    let x0 = size, y0 = size, x1 = -1, y1 = -1;
+    let x0 = size,
+      y0 = size,
+      x1 = -1,
+      y1 = -1;
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         const d = ((x + 0.5 - cx) / rx) ** 2 + ((y + 0.5 - cy) / ry) ** 2;
@@ -98,7 +101,10 @@ export function generateDetection(opts: { count: number; size: number; seed?: nu
           images[q + 1] = clamp255(150 + light);
           images[q + 2] = clamp255(130 + light);
           masks[i * size * size + y * size + x] = 255;
-          x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+          x0 = Math.min(x0, x);
+          y0 = Math.min(y0, y);
+          x1 = Math.max(x1, x);
+          y1 = Math.max(y1, y);
         }
       }
     }

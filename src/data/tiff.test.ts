@@ -22,7 +22,13 @@ const to8 = (v: number) => Math.round(v / 257);
 
 describe('decodeTiff', () => {
   for (const compression of COMPRESSIONS) {
-    for (const [channels, bits] of [[3, 8], [1, 8], [3, 16], [1, 16], [4, 8]] as const) {
+    for (const [channels, bits] of [
+      [3, 8],
+      [1, 8],
+      [3, 16],
+      [1, 16],
+      [4, 8],
+    ] as const) {
       it(`${compression}: ${channels === 1 ? 'grey' : channels === 3 ? 'RGB' : 'RGBA'} ${bits}-bit, exact values`, async () => {
         const data = samples(channels, bits);
         const bytes = writeTiff({ width: W, height: H, channels, bits, data, compression, rowsPerStrip: 5 });

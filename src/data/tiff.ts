@@ -8,7 +8,8 @@
  * runs in workers, and its per-compression decoders are loaded on first use.
  */
 import { fromArrayBuffer } from 'geotiff';
-import { DataError, type RawImage } from './types';
+import { DataError } from '../core/errors';
+import type { RawImage } from './types';
 
 type Samples = ArrayLike<number>;
 
@@ -31,7 +32,7 @@ export async function decodeTiff(bytes: Uint8Array): Promise<RawImage> {
   const bits = image.getBitsPerSample(0);
   const fd = image.getFileDirectory();
   const sampleFormat = image.getSampleFormat(0);
-  const photometric = Number(await fd.loadValue('PhotometricInterpretation') ?? (spp >= 3 ? 2 : 1));
+  const photometric = Number((await fd.loadValue('PhotometricInterpretation')) ?? (spp >= 3 ? 2 : 1));
   if (sampleFormat === 3) {
     throw new DataError('UNSUPPORTED_FORMAT', `floating-point TIFF (${bits}-bit samples) is not supported; export 8- or 16-bit integers`);
   }

@@ -3,10 +3,11 @@
  * is given (a browser one in the worker, a pure-JS one in Node), the layouts it understands, the
  * stable codes of everything that can go wrong, and the result and report it returns.
  *
- * Types only, plus the error class: no DOM, no Node, no tfjs. Everything in `src/data/` builds on
- * this file; nothing here depends on the rest of `src/data/`.
+ * Types only: no DOM, no Node, no tfjs. The error codes and `DataError` live in `core/errors`.
+ * Everything in `src/data/` builds on this file; nothing here depends on the rest of `src/data/`.
  */
-import type { Samples } from '../engine/batch';
+import type { Samples } from '../core/samples';
+import type { BlockingCode, DataError, SkipCode, WarningCode } from '../core/errors';
 
 /** One file of the dropped folder. Listing is cheap; `read` is called only for files that are used. */
 export interface InputFile {
@@ -40,61 +41,8 @@ export interface ImageDecoder {
   decode(bytes: Uint8Array, format: ImageFormat): Promise<RawImage>;
 }
 
-/** Why a listed file was not used (the import goes on without it). */
-export type SkipCode =
-  | 'EMPTY_FILE'
-  | 'NOT_AN_IMAGE'
-  | 'READ_FAILED'
-  | 'DECODE_FAILED'
-  | 'UNSUPPORTED_FORMAT'
-  | 'TOO_LARGE'
-  | 'MASK_MISSING'
-  | 'MASK_WITHOUT_IMAGE'
-  | 'DUPLICATE_STEM'
-  | 'SIZE_MISMATCH'
-  | 'EMPTY_MASK'
-  | 'BOX_MISSING'
-  /** An image the chosen layout gives no label to (e.g. one at the root of a class-folder layout). */
-  | 'OUTSIDE_LAYOUT';
-
-/** Something a person should know about a file that is still used. */
-export type WarningCode = 'EXTENSION_MISMATCH' | 'REDUCED_16_TO_8';
-
-/** Why the imported set cannot be trained on as it is. */
-export type BlockingCode =
-  | 'NO_IMAGES'
-  | 'EMPTY_CLASS'
-  | 'TOO_FEW_CLASSES'
-  | 'CLASS_TOO_SMALL'
-  | 'LAYOUT_UNKNOWN'
-  /** The images at the input size would not fit in memory (`maxBytes`): import a subset. */
-  | 'TOO_MANY_IMAGES';
-
-export type DataErrorCode = SkipCode | WarningCode | BlockingCode | 'CANCELLED';
-
-export class DataError extends Error {
-  readonly code: DataErrorCode;
-  /** What the error concerns: a file path, a class name or a folder. */
-  readonly subject?: string;
-
-  constructor(code: DataErrorCode, message: string, subject?: string) {
-    super(message);
-    this.name = 'DataError';
-    this.code = code;
-    this.subject = subject;
-  }
-
-  /** A structured-clone-safe form, for crossing the worker boundary and for the report. */
-  toJSON(): { name: 'DataError'; code: DataErrorCode; message: string; subject?: string } {
-    return { name: 'DataError', code: this.code, message: this.message, subject: this.subject };
-  }
-}
-
-export function isDataError(e: unknown): e is DataError {
-  return e instanceof DataError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'DataError');
-}
-
-export type Task = 'classify' | 'box';
+export type { Task } from '../core/archs';
+import type { Task } from '../core/archs';
 
 export type SplitName = 'train' | 'test' | 'val';
 

@@ -4,26 +4,9 @@
  * all done while copying 8-bit pixels into the batch's float buffer, so preprocessing costs no GPU
  * dispatch. Images are square, 8-bit RGB, NHWC, at the network's input size.
  */
-import type { AugmentConfig, Normalization } from './config';
-import type { Rng } from './rng';
-
-export interface Samples {
-  /** count * size * size * 3 bytes, RGB, row-major. */
-  images: Uint8Array;
-  count: number;
-  size: number;
-  /** Class index per sample (classification). */
-  labels?: Int32Array;
-  /** (cx, cy, w, h) in [0, 1] per sample (detection). */
-  boxes?: Float32Array;
-  /** Identifiers (file paths) for reports and inspection. */
-  ids?: string[];
-}
-
-export interface TrainData {
-  train: Samples;
-  test: Samples;
-}
+import type { AugmentConfig, Normalization } from '../core/config';
+import type { Rng } from '../core/rng';
+import type { Samples } from '../core/samples';
 
 export interface SampleAugment {
   rot: number; // 0..3 quarter turns counter-clockwise
@@ -78,7 +61,10 @@ function indexMap(size: number, rot: number, hflip: boolean, vflip: boolean): In
 
 /** The box (cx, cy, w, h) after the same transform as the pixels. */
 export function transformBox(box: ArrayLike<number>, aug: SampleAugment, out: Float32Array = new Float32Array(4), o = 0): Float32Array {
-  let cx = box[0], cy = box[1], w = box[2], h = box[3];
+  let cx = box[0],
+    cy = box[1],
+    w = box[2],
+    h = box[3];
   for (let k = 0; k < aug.rot; k++) {
     const ncx = cy;
     const ncy = 1 - cx;
@@ -109,13 +95,7 @@ export interface Batch {
 }
 
 /** Assemble one batch from `indices` of `s`, with per-sample augmentations (or none). */
-export function assembleBatch(
-  s: Samples,
-  indices: number[],
-  norm: Normalization,
-  classes: number,
-  augments?: SampleAugment[],
-): Batch {
+export function assembleBatch(s: Samples, indices: number[], norm: Normalization, classes: number, augments?: SampleAugment[]): Batch {
   const size = s.size;
   const px = size * size;
   const n = indices.length;

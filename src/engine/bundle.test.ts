@@ -3,7 +3,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateClassification, generateDetection, splitSamples } from '../data/synthetic';
 import { closeBundle, makeBundle, openBundle, predictBundle, modelFromFiles } from './bundle';
-import { defaultRunConfig } from './config';
+import { defaultRunConfig } from '../core/config';
 import { disposeRun, predict, trainCohort } from './trainer';
 
 beforeAll(async () => {
@@ -15,12 +15,29 @@ const tiny = { arch: 'resnet18', width: 0.125 };
 describe('export bundle', () => {
   it('a trained cohort exports to a zip whose model.json files load back and predict the same', async () => {
     const data = splitSamples(generateClassification({ count: 16, size: 32, seed: 4 }), 10);
-    const config = defaultRunConfig({ inputSize: 32, mode: 'ml', students: [tiny, { arch: 'mobilenet_v2', width: 0.25 }], epochs: 1, stepsPerEpoch: 2, batchSize: 4, classNames: ['MSS', 'MSIMUT'] });
+    const config = defaultRunConfig({
+      inputSize: 32,
+      mode: 'ml',
+      students: [tiny, { arch: 'mobilenet_v2', width: 0.25 }],
+      epochs: 1,
+      stepsPerEpoch: 2,
+      batchSize: 4,
+      classNames: ['MSS', 'MSIMUT'],
+    });
     const r = await trainCohort(config, data);
     const zip = await makeBundle({ config, models: r.models, networks: r.networks, metrics: r.final });
     const files = unzipSync(zip);
     expect(Object.keys(files).sort()).toEqual(
-      ['README.txt', 'config.json', 'ensemble.json', 'metrics.json', 'student1/model.json', 'student1/weights.bin', 'student2/model.json', 'student2/weights.bin'].sort(),
+      [
+        'README.txt',
+        'config.json',
+        'ensemble.json',
+        'metrics.json',
+        'student1/model.json',
+        'student1/weights.bin',
+        'student2/model.json',
+        'student2/weights.bin',
+      ].sort(),
     );
     const manifest = JSON.parse(strFromU8(files['ensemble.json']));
     expect(manifest).toMatchObject({ task: 'classify', rule: 'max', classNames: ['MSS', 'MSIMUT'], inputSize: 32 });
@@ -42,7 +59,16 @@ describe('export bundle', () => {
 
   it('detection bundles keep the box rule and boxes', async () => {
     const data = splitSamples(generateDetection({ count: 10, size: 32, seed: 4 }), 6);
-    const config = defaultRunConfig({ task: 'box', inputSize: 32, mode: 'kdml_online', teacher: tiny, students: [tiny, tiny], epochs: 1, stepsPerEpoch: 1, batchSize: 4 });
+    const config = defaultRunConfig({
+      task: 'box',
+      inputSize: 32,
+      mode: 'kdml_online',
+      teacher: tiny,
+      students: [tiny, tiny],
+      epochs: 1,
+      stepsPerEpoch: 1,
+      batchSize: 4,
+    });
     const r = await trainCohort(config, data);
     const zip = await makeBundle({ config, models: r.models, networks: r.networks, metrics: r.final, includeTeacher: true });
     const opened = await openBundle(zip);

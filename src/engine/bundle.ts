@@ -9,11 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import type { Normalization, RunConfig } from './config';
+import type { Normalization, RunConfig } from '../core/config';
 import './customLayers';
-import { assembleBatch, type Samples } from './batch';
+import { assembleBatch } from './batch';
+import type { Samples } from '../core/samples';
 import { ensembleBoxRows, ensembleRows, type BoxEnsembleRule, type EnsembleRule } from './ensemble';
-import { EngineError } from './errors';
+import { EngineError } from '../core/errors';
 
 export const BUNDLE_FORMAT = 'cohort-studio-bundle';
 
@@ -70,7 +71,9 @@ export async function modelFromFiles(files: ModelFiles): Promise<tf.LayersModel>
   };
   const w = files['weights.bin'];
   const buffer = w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer;
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((m) => m.weights), weightData: buffer }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((m) => m.weights), weightData: buffer }),
+  );
 }
 
 export interface BundleInput {
@@ -107,7 +110,7 @@ export async function makeBundle(b: BundleInput): Promise<Uint8Array> {
     members: students.map(entry),
     ...(b.includeTeacher && teacher ? { teacher: entry(teacher) } : {}),
     rule: b.rule ?? (b.config.task === 'classify' ? 'max' : b.config.boxEnsemble),
-    classNames: b.config.task === 'classify' ? b.config.classNames ?? Array.from({ length: b.config.classes }, (_, i) => `class${i}`) : undefined,
+    classNames: b.config.task === 'classify' ? (b.config.classNames ?? Array.from({ length: b.config.classes }, (_, i) => `class${i}`)) : undefined,
     inputSize: b.config.inputSize,
     normalization: b.config.normalization,
     resize: b.resize ?? 'stretch',
@@ -126,7 +129,7 @@ export async function makeBundle(b: BundleInput): Promise<Uint8Array> {
       'Each folder holds one network as a TensorFlow.js layers model: tf.loadLayersModel(".../model.json").',
       'ensemble.json says how to combine the members, the input size and the normalisation:',
       'x = (rgb / 255 - mean) / std, channels last, shape [N, size, size, 3].',
-      'Networks using VGG\'s classifier or dropout contain the custom layers AdaptiveAveragePooling2D and SeededDropout.',
+      "Networks using VGG's classifier or dropout contain the custom layers AdaptiveAveragePooling2D and SeededDropout.",
     ].join('\n'),
   );
   return zipSync(files, { level: 0 });
@@ -152,7 +155,8 @@ export async function openBundle(zip: Uint8Array): Promise<OpenedBundle> {
   if (!manifestPath) throw new EngineError('INVALID_CONFIG', 'The bundle has no ensemble.json: it was not made by Cohort Studio', 'ensemble.json');
   const root = manifestPath.slice(0, manifestPath.length - 'ensemble.json'.length);
   const manifest = JSON.parse(strFromU8(files[manifestPath])) as EnsembleManifest;
-  if (manifest.format !== BUNDLE_FORMAT) throw new EngineError('INVALID_CONFIG', `ensemble.json has format ${String(manifest.format)}, expected ${BUNDLE_FORMAT}`, 'ensemble.json');
+  if (manifest.format !== BUNDLE_FORMAT)
+    throw new EngineError('INVALID_CONFIG', `ensemble.json has format ${String(manifest.format)}, expected ${BUNDLE_FORMAT}`, 'ensemble.json');
   const members: tf.LayersModel[] = [];
   try {
     for (const m of manifest.members) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { captureCheckpoint, CheckpointStore, MemoryFiles, restoreCheckpoint, type Checkpoint } from './checkpoint';
+import { captureCheckpoint, CheckpointStore, restoreCheckpoint, type Checkpoint } from './checkpoint';
+import { MemoryFileStore } from '../core/files';
 import { buildNetwork } from './networks';
 import { SgdMomentum } from './optimizer';
 
@@ -52,19 +53,23 @@ describe('checkpoints', () => {
   });
 
   it('the store keeps two generations and switches only to a complete one', async () => {
-    const files = new MemoryFiles();
+    const files = new MemoryFileStore();
     const store = new CheckpointStore(files);
     await store.save(await fakeCheckpoint('kd:0', 1));
     await store.save(await fakeCheckpoint('kd:0', 2));
     await store.save(await fakeCheckpoint('kd:0', 3));
-    expect(Array.from(files.files.keys()).filter((k) => k.endsWith('.bin')).sort()).toEqual(['checkpoints/kd_0/gen-2.bin', 'checkpoints/kd_0/gen-3.bin']);
+    expect(
+      Array.from(files.files.keys())
+        .filter((k) => k.endsWith('.bin'))
+        .sort(),
+    ).toEqual(['checkpoints/kd_0/gen-2.bin', 'checkpoints/kd_0/gen-3.bin']);
     const latest = await store.load('kd:0');
     expect(latest!.meta.globalStep).toBe(3);
     expect(latest!.fellBack).toBe(false);
   });
 
   it('a corrupt latest checkpoint falls back to the previous good one', async () => {
-    const files = new MemoryFiles();
+    const files = new MemoryFileStore();
     const store = new CheckpointStore(files);
     await store.save(await fakeCheckpoint('ml:1', 10));
     await store.save(await fakeCheckpoint('ml:1', 11));
@@ -82,10 +87,10 @@ describe('checkpoints', () => {
   });
 
   it('a full disk gives STORAGE_FULL and leaves the previous checkpoint as the latest', async () => {
-    const files = new MemoryFiles();
+    const files = new MemoryFileStore();
     const store = new CheckpointStore(files);
     await store.save(await fakeCheckpoint('kd:2', 20));
-    const full = new (class extends MemoryFiles {
+    const full = new (class extends MemoryFileStore {
       override async write(path: string, bytes: Uint8Array): Promise<void> {
         if (path.endsWith('.json') && path.includes('gen-')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
         return super.write(path, bytes);

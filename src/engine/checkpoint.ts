@@ -7,13 +7,14 @@
  * A checkpoint is a small JSON header and one binary blob of float32 tensors. `CheckpointStore`
  * keeps two generations per run: the new one is written beside the previous one and becomes the
  * latest only once it is complete; a corrupt or partial latest falls back to the previous good one.
- * The store works over a minimal file interface (memory, OPFS in the browser, the disk in Node).
+ * The store works over a `FileStore` (memory, OPFS in the browser, the disk in Node).
  * No DOM.
  */
 import * as tf from '@tensorflow/tfjs';
-import { EngineError } from './errors';
+import { EngineError } from '../core/errors';
 import type { SgdMomentum } from './optimizer';
-import type { Evaluation, Phase } from './trainer';
+import type { FileStore } from '../core/files';
+import type { Evaluation, Phase } from '../core/records';
 import { setDropoutCalls, dropoutCalls } from './customLayers';
 
 export const CHECKPOINT_VERSION = 1;
@@ -113,7 +114,15 @@ export async function captureCheckpoint(
     f.set(p, at);
     at += p.length;
   }
-  const meta: CheckpointMeta = { version: CHECKPOINT_VERSION, key, networks, bytes: blob.length, checksum: fnv1a(blob), savedAt: new Date().toISOString(), ...state };
+  const meta: CheckpointMeta = {
+    version: CHECKPOINT_VERSION,
+    key,
+    networks,
+    bytes: blob.length,
+    checksum: fnv1a(blob),
+    savedAt: new Date().toISOString(),
+    ...state,
+  };
   return { meta, blob };
 }
 
@@ -153,30 +162,6 @@ export function restoreCheckpoint(cp: Checkpoint, sources: CheckpointSource[]): 
 // ---------------------------------------------------------------------------------------------
 // Storage: two generations per run, switched only when the new one is complete.
 
-/** The few file operations a checkpoint store needs. `write` must replace a file whole or not at all. */
-export interface CheckpointFiles {
-  write(path: string, bytes: Uint8Array): Promise<void>;
-  read(path: string): Promise<Uint8Array | null>;
-  remove(path: string): Promise<void>;
-  list(prefix: string): Promise<string[]>;
-}
-
-export class MemoryFiles implements CheckpointFiles {
-  readonly files = new Map<string, Uint8Array>();
-  async write(path: string, bytes: Uint8Array): Promise<void> {
-    this.files.set(path, bytes.slice());
-  }
-  async read(path: string): Promise<Uint8Array | null> {
-    return this.files.get(path) ?? null;
-  }
-  async remove(path: string): Promise<void> {
-    this.files.delete(path);
-  }
-  async list(prefix: string): Promise<string[]> {
-    return Array.from(this.files.keys()).filter((k) => k.startsWith(prefix));
-  }
-}
-
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -190,7 +175,10 @@ function isQuotaError(e: unknown): boolean {
 }
 
 export class CheckpointStore {
-  constructor(readonly files: CheckpointFiles, readonly root = 'checkpoints') {}
+  constructor(
+    readonly files: FileStore,
+    readonly root = 'checkpoints',
+  ) {}
 
   private dir(key: string): string {
     return `${this.root}/${safeKey(key)}`;
@@ -223,7 +211,11 @@ export class CheckpointStore {
       await this.files.remove(`${dir}/gen-${gen}.bin`).catch(() => {});
       await this.files.remove(`${dir}/gen-${gen}.json`).catch(() => {});
       if (isQuotaError(e)) {
-        throw new EngineError('STORAGE_FULL', `There is no room left to save the checkpoint of ${cp.meta.key}; the previous checkpoint is kept. Free space (delete old checkpoints) and resume.`, cp.meta.key);
+        throw new EngineError(
+          'STORAGE_FULL',
+          `There is no room left to save the checkpoint of ${cp.meta.key}; the previous checkpoint is kept. Free space (delete old checkpoints) and resume.`,
+          cp.meta.key,
+        );
       }
       throw e;
     }

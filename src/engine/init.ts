@@ -11,7 +11,7 @@
  * Networks are built with zero initializers (cheap) and then passed through `initializeWeights`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from './rng';
+import { Rng } from '../core/rng';
 
 function fillNormal(rng: Rng, n: number, std: number): Float32Array {
   const out = new Float32Array(n);

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { generateClassification, splitSamples } from '../data/synthetic';
-import { CheckpointStore, MemoryFiles } from './checkpoint';
-import { defaultRunConfig } from './config';
+import { CheckpointStore } from './checkpoint';
+import { MemoryFileStore } from '../core/files';
+import { defaultRunConfig } from '../core/config';
 import { disposeRun, trainCohort } from './trainer';
 
 beforeAll(async () => {
@@ -24,7 +25,7 @@ it(`${STEPS} steps of a teacher and 3 students leave tf.memory().numTensors flat
     defaultRunConfig({ inputSize: 32, mode: 'kdml_online', teacher: tiny, students: [tiny, tiny, tiny], epochs, stepsPerEpoch: 20, batchSize: 2, seed: 1 }),
     data,
     {
-      checkpoint: { key: 'leak', store: new CheckpointStore(new MemoryFiles()), everySteps: 50 },
+      checkpoint: { key: 'leak', store: new CheckpointStore(new MemoryFileStore()), everySteps: 50 },
       onEvent: (e) => {
         if (e.type === 'step') counts.push(tf.memory().numTensors);
         if (e.type === 'checkpoint') checkpoints++;

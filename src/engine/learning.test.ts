@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { generateClassification, splitSamples } from '../data/synthetic';
-import { defaultRunConfig } from './config';
+import { defaultRunConfig } from '../core/config';
 import { disposeRun, trainCohort } from './trainer';
 
 beforeAll(async () => {

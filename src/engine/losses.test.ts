@@ -26,11 +26,26 @@ function kl64(zt: number[][], zs: number[][], T: number): number {
   return total / zt.length; // batchmean: sum over classes, mean over the batch
 }
 
-const labels = [[1, 0, 0], [0, 0, 1]];
-const student = [[2.0, -1.0, 0.5], [0.1, 0.2, 0.3]];
-const teacher = [[3.0, 0.0, -1.0], [-0.5, 0.5, 2.5]];
-const peerA = [[1.0, 1.0, -2.0], [0.0, -1.0, 1.0]];
-const peerB = [[0.3, -0.7, 0.2], [1.5, 0.5, -0.5]];
+const labels = [
+  [1, 0, 0],
+  [0, 0, 1],
+];
+const student = [
+  [2.0, -1.0, 0.5],
+  [0.1, 0.2, 0.3],
+];
+const teacher = [
+  [3.0, 0.0, -1.0],
+  [-0.5, 0.5, 2.5],
+];
+const peerA = [
+  [1.0, 1.0, -2.0],
+  [0.0, -1.0, 1.0],
+];
+const peerB = [
+  [0.3, -0.7, 0.2],
+  [1.5, 0.5, -0.5],
+];
 
 describe('classification losses', () => {
   it('cross-entropy matches float64', () => {
@@ -48,11 +63,20 @@ describe('classification losses', () => {
   });
 
   it('eq. 4 with K = 3 (two peers), with and without T^2', () => {
-    const a = 0.1, b = 0.45, g = 0.45, T = 2;
+    const a = 0.1,
+      b = 0.45,
+      g = 0.45,
+      T = 2;
     const expected = a * ce64(labels, student) + b * kl64(teacher, student, T) + g * (kl64(peerA, student, T) + kl64(peerB, student, T));
     const args = {
-      labels: tf.tensor2d(labels), student: tf.tensor2d(student), teacher: tf.tensor2d(teacher),
-      peers: [tf.tensor2d(peerA), tf.tensor2d(peerB)], alpha: a, beta: b, gamma: g, temperature: T,
+      labels: tf.tensor2d(labels),
+      student: tf.tensor2d(student),
+      teacher: tf.tensor2d(teacher),
+      peers: [tf.tensor2d(peerA), tf.tensor2d(peerB)],
+      alpha: a,
+      beta: b,
+      gamma: g,
+      temperature: T,
     };
     expect(studentLoss(args).dataSync()[0]).toBeCloseTo(expected, 5);
     const expectedT2 = a * ce64(labels, student) + T * T * (b * kl64(teacher, student, T) + g * (kl64(peerA, student, T) + kl64(peerB, student, T)));
@@ -63,9 +87,10 @@ describe('classification losses', () => {
     const base = { labels: tf.tensor2d(labels), student: tf.tensor2d(student), alpha: 0.1, beta: 0.45, gamma: 0.45, temperature: 2 };
     expect(studentLoss({ ...base, peers: [] }).dataSync()[0]).toBeCloseTo(0.1 * ce64(labels, student), 6);
     expect(studentLoss({ ...base, teacher: tf.tensor2d(teacher), peers: [] }).dataSync()[0]).toBeCloseTo(
-      0.1 * ce64(labels, student) + 0.45 * kl64(teacher, student, 2), 5);
-    expect(studentLoss({ ...base, peers: [tf.tensor2d(peerA)] }).dataSync()[0]).toBeCloseTo(
-      0.1 * ce64(labels, student) + 0.45 * kl64(peerA, student, 2), 5);
+      0.1 * ce64(labels, student) + 0.45 * kl64(teacher, student, 2),
+      5,
+    );
+    expect(studentLoss({ ...base, peers: [tf.tensor2d(peerA)] }).dataSync()[0]).toBeCloseTo(0.1 * ce64(labels, student) + 0.45 * kl64(peerA, student, 2), 5);
   });
 
   it('gradient flows into the student only: targets are stop-gradient', () => {
@@ -92,8 +117,16 @@ describe('classification losses', () => {
 
 describe('boxes', () => {
   // (cx, cy, w, h)
-  const a = [[0.5, 0.5, 0.4, 0.4], [0.25, 0.25, 0.2, 0.2], [0.3, 0.3, 0.2, 0.2]];
-  const b = [[0.6, 0.5, 0.4, 0.4], [0.75, 0.75, 0.2, 0.2], [0.3, 0.3, 0.2, 0.2]];
+  const a = [
+    [0.5, 0.5, 0.4, 0.4],
+    [0.25, 0.25, 0.2, 0.2],
+    [0.3, 0.3, 0.2, 0.2],
+  ];
+  const b = [
+    [0.6, 0.5, 0.4, 0.4],
+    [0.75, 0.75, 0.2, 0.2],
+    [0.3, 0.3, 0.2, 0.2],
+  ];
 
   it('IoU and GIoU by hand', () => {
     const iou = boxIoU(tf.tensor2d(a), tf.tensor2d(b)).dataSync();

@@ -66,10 +66,7 @@ export interface LossTerms {
 export function studentLossTerms(a: StudentLossArgs): LossTerms {
   const scale = a.tSquared ? a.temperature * a.temperature : 1;
   const ce = tf.mul(a.alpha, crossEntropy(a.labels, a.student)) as tf.Scalar;
-  const kd =
-    a.teacher && a.beta !== 0
-      ? (tf.mul(a.beta * scale, temperedKL(a.teacher, a.student, a.temperature)) as tf.Scalar)
-      : tf.scalar(0);
+  const kd = a.teacher && a.beta !== 0 ? (tf.mul(a.beta * scale, temperedKL(a.teacher, a.student, a.temperature)) as tf.Scalar) : tf.scalar(0);
   let ml: tf.Scalar = tf.scalar(0);
   if (a.peers.length > 0 && a.gamma !== 0) {
     const kls = a.peers.map((peer) => temperedKL(peer, a.student, a.temperature));

@@ -72,7 +72,11 @@ describe('SgdMomentum (tfjs fallback, cpu)', () => {
 
   it('restores momentum buffers by variable name (a resumed run continues exactly)', () => {
     const w0 = [0.3, -0.7];
-    const gs = [[0.2, 0.1], [-0.4, 0.3], [0.1, 0.1]];
+    const gs = [
+      [0.2, 0.1],
+      [-0.4, 0.3],
+      [0.1, 0.1],
+    ];
     const run = (resumeAt: number | null) => {
       const v = variable(w0, [2]);
       let opt = new SgdMomentum([v], { lr: 0.1, momentum: 0.9, weightDecay: 1e-3 });

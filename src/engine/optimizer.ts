@@ -14,7 +14,7 @@
  * `setState`). No DOM: runs in the worker, in Node tests and in the benchmark.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastKernelsActive } from './kernels/fastKernels';
+import { fastKernelsActive } from './kernels/state';
 import { SgdMomentumKernel } from './kernels/SgdMomentumUpdate';
 import { ensureExclusive, webgpuBackend } from './kernels/runtime';
 

@@ -1,23 +1,38 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { generateClassification, splitSamples } from '../data/synthetic';
-import { CheckpointStore, MemoryFiles } from './checkpoint';
-import { defaultRunConfig } from './config';
-import { disposeRun, trainCohort, type TrainEvent } from './trainer';
+import { CheckpointStore } from './checkpoint';
+import { MemoryFileStore } from '../core/files';
+import { defaultRunConfig } from '../core/config';
+import { disposeRun, trainCohort } from './trainer';
+import type { TrainEvent } from '../core/events';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 const tiny = { arch: 'resnet18', width: 0.0625 };
-const config = defaultRunConfig({ inputSize: 32, mode: 'kdml_online', teacher: tiny, students: [tiny, { arch: 'mobilenet_v2', width: 0.125 }], seed: 5, epochs: 3, stepsPerEpoch: 3, batchSize: 4 });
+const config = defaultRunConfig({
+  inputSize: 32,
+  mode: 'kdml_online',
+  teacher: tiny,
+  students: [tiny, { arch: 'mobilenet_v2', width: 0.125 }],
+  seed: 5,
+  epochs: 3,
+  stepsPerEpoch: 3,
+  batchSize: 4,
+});
 const data = splitSamples(generateClassification({ count: 20, size: 32, seed: 2 }), 12);
 
 function collector() {
   const losses = new Map<number, number[]>();
   const checkpoints: number[] = [];
   const onEvent = (e: TrainEvent) => {
-    if (e.type === 'step') losses.set(e.globalStep, Object.values(e.losses).map((l) => l.total));
+    if (e.type === 'step')
+      losses.set(
+        e.globalStep,
+        Object.values(e.losses).map((l) => l.total),
+      );
     if (e.type === 'checkpoint') checkpoints.push(e.globalStep);
   };
   return { losses, checkpoints, onEvent };
@@ -27,11 +42,14 @@ it('a run stopped mid-epoch and resumed from its checkpoint reaches the same los
   const before = tf.memory().numTensors;
   // Uninterrupted.
   const a = collector();
-  const ra = await trainCohort(config, data, { onEvent: a.onEvent, checkpoint: { key: 'kdml_online:5', store: new CheckpointStore(new MemoryFiles()), everySteps: 2 } });
+  const ra = await trainCohort(config, data, {
+    onEvent: a.onEvent,
+    checkpoint: { key: 'kdml_online:5', store: new CheckpointStore(new MemoryFileStore()), everySteps: 2 },
+  });
   expect(a.checkpoints).toEqual([2, 3, 4, 6, 8, 9]);
 
   // Stopped after step 5 (the tab was closed): the latest checkpoint is the one after step 4.
-  const store = new CheckpointStore(new MemoryFiles());
+  const store = new CheckpointStore(new MemoryFileStore());
   const controller = new AbortController();
   const b = collector();
   await expect(
@@ -58,9 +76,7 @@ it('a run stopped mid-epoch and resumed from its checkpoint reaches the same los
   for (const name of ['teacher', 'student1', 'student2']) {
     expect((rc.final.networks[name] as { accuracy: number }).accuracy).toBe((ra.final.networks[name] as { accuracy: number }).accuracy);
   }
-  Object.keys(ra.predictions.networks).forEach((n) =>
-    ra.predictions.networks[n].forEach((v, i) => expect(rc.predictions.networks[n][i]).toBeCloseTo(v, 5)),
-  );
+  Object.keys(ra.predictions.networks).forEach((n) => ra.predictions.networks[n].forEach((v, i) => expect(rc.predictions.networks[n][i]).toBeCloseTo(v, 5)));
   disposeRun(ra);
   disposeRun(rc);
   expect(tf.memory().numTensors).toBe(before);
@@ -68,8 +84,17 @@ it('a run stopped mid-epoch and resumed from its checkpoint reaches the same los
 
 it('a NaN at a late step (huge learning rate) names the network, epoch and step, and the last good checkpoint stays loadable', async () => {
   const before = tf.memory().numTensors;
-  const store = new CheckpointStore(new MemoryFiles());
-  const c = defaultRunConfig({ inputSize: 32, mode: 'independent', students: [{ arch: 'resnet18', width: 0.0625 }], epochs: 4, stepsPerEpoch: 3, batchSize: 4, lr: 30, seed: 0 });
+  const store = new CheckpointStore(new MemoryFileStore());
+  const c = defaultRunConfig({
+    inputSize: 32,
+    mode: 'independent',
+    students: [{ arch: 'resnet18', width: 0.0625 }],
+    epochs: 4,
+    stepsPerEpoch: 3,
+    batchSize: 4,
+    lr: 30,
+    seed: 0,
+  });
   const nanData = splitSamples(generateClassification({ count: 20, size: 32, seed: 5 }), 12);
   const err = await trainCohort(c, nanData, { checkpoint: { key: 'independent:0', store } }).catch((e) => e);
   expect(err).toMatchObject({ code: 'NAN_LOSS', subject: 'student1', details: { epoch: 3, step: 2 } });

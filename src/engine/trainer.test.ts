@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateClassification, generateDetection, splitSamples } from '../data/synthetic';
-import { defaultRunConfig, MODES, type RunConfig } from './config';
-import { EngineError } from './errors';
+import { defaultRunConfig, MODES, type RunConfig } from '../core/config';
+import { EngineError } from '../core/errors';
 import { buildNetwork } from './networks';
-import { deriveSeed } from './rng';
-import { disposeRun, pretrainTeacher, trainCohort, type TrainEvent } from './trainer';
+import { deriveSeed } from '../core/rng';
+import { disposeRun, pretrainTeacher, trainCohort } from './trainer';
+import type { TrainEvent } from '../core/events';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -187,4 +188,3 @@ describe('cohort trainer', () => {
     });
   });
 });
-

@@ -13,83 +13,20 @@
  * No DOM, no React: this runs in the Web Worker, in Node tests and in the benchmark.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assembleBatch, drawAugment, type Samples, type TrainData } from './batch';
-import {
-  usesFrozenTeacher,
-  usesPeers,
-  usesTeacher,
-  validateRunConfig,
-  type RunConfig,
-} from './config';
+import { assembleBatch, drawAugment } from './batch';
+import type { Samples, TrainData } from '../core/samples';
+import { stepsPerEpochFor, usesFrozenTeacher, usesPeers, usesTeacher, validateRunConfig, type RunConfig } from '../core/config';
 import { ensembleBoxRows, ensembleRows } from './ensemble';
-import { EngineError } from './errors';
+import { EngineError } from '../core/errors';
 import { boxLossTerms, studentLossTerms, type LossTerms } from './losses';
-import { boxMetrics, classificationMetrics, type BoxMetrics, type ClassMetrics } from './metrics';
+import { boxMetrics, classificationMetrics } from '../core/metrics';
+import type { Evaluation, LossRecord, Metrics, NetworkInfo, Phase, Predictions, Role } from '../core/records';
+import type { TrainEvent } from '../core/events';
+import type { RunTimings } from '../core/results';
 import { buildNetwork, trainableParamCount } from './networks';
 import { SgdMomentum } from './optimizer';
-import { deriveSeed, Rng } from './rng';
+import { deriveSeed, Rng } from '../core/rng';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
-
-export type Role = 'teacher' | 'student';
-export type Phase = 'teacher' | 'cohort';
-
-export interface NetworkInfo {
-  name: string;
-  role: Role;
-  arch: string;
-  width: number;
-  params: number;
-  /** Whether this network is updated in the cohort phase (a frozen teacher is not). */
-  trained: boolean;
-}
-
-export interface LossRecord {
-  ce: number;
-  kd: number;
-  ml: number;
-  total: number;
-}
-
-export type Metrics = ClassMetrics | BoxMetrics;
-
-export interface Evaluation {
-  phase: Phase;
-  epoch: number;
-  /** Per network (teacher, student1, ...). */
-  networks: Record<string, Metrics>;
-  /** Ensembles of the students: classification 'max' and 'mean'; detection 'mean' or 'median'. */
-  ensembles: Record<string, Metrics>;
-}
-
-export interface StepEvent {
-  type: 'step';
-  phase: Phase;
-  epoch: number;
-  /** Step within the epoch, from 0. */
-  step: number;
-  /** Steps done in this phase so far, from 1. */
-  globalStep: number;
-  stepsPerEpoch: number;
-  losses: Record<string, LossRecord>;
-  imagesPerSec: number;
-  ms: number;
-}
-
-export type TrainEvent =
-  | { type: 'start'; mode: RunConfig['mode']; seed: number; networks: NetworkInfo[]; backend: string; stepsPerEpoch: number; totalSteps: number }
-  | { type: 'phase'; phase: Phase; epochs: number }
-  | StepEvent
-  | { type: 'epoch'; evaluation: Evaluation }
-  | { type: 'checkpoint'; key: string; phase: Phase; epoch: number; step: number; globalStep: number; generation: number }
-  | { type: 'resumed'; key: string; phase: Phase; epoch: number; step: number; globalStep: number }
-  | { type: 'done'; final: Evaluation; ms: number };
-
-/** Predictions of the final evaluation, kept for inspection (errors, boxes). */
-export interface Predictions {
-  /** Per network: [N, C] probabilities or [N, 4] boxes. */
-  networks: Record<string, Float32Array>;
-  ensembles: Record<string, Float32Array>;
-}
 
 export interface RunResult {
   config: RunConfig;
@@ -100,7 +37,7 @@ export interface RunResult {
   /** The trained networks by name; the caller owns and disposes them. */
   models: Record<string, tf.LayersModel>;
   backend: string;
-  timings: { totalMs: number; teacherMs: number; cohortMs: number; meanStepMs: number };
+  timings: RunTimings;
 }
 
 export interface TrainOptions {
@@ -133,7 +70,10 @@ const studentName = (k: number) => `student${k + 1}`;
 
 /** Checks that the data fits the config; throws typed errors before any GPU work. */
 export function validateData(c: RunConfig, data: TrainData): void {
-  for (const [part, s] of [['train', data.train], ['test', data.test]] as const) {
+  for (const [part, s] of [
+    ['train', data.train],
+    ['test', data.test],
+  ] as const) {
     if (!s || s.count === 0) throw new EngineError('EMPTY_DATASET', `The ${part} set has no images`, part);
     if (s.size !== c.inputSize) {
       throw new EngineError('SHAPE_MISMATCH', `The ${part} images are ${s.size} px but the networks take ${c.inputSize} px`, part);
@@ -228,12 +168,6 @@ export interface PhaseSpec {
   frozenTeacher: tf.LayersModel | null;
 }
 
-/** Number of optimisation steps per epoch for a training set. */
-export function stepsPerEpochFor(c: RunConfig, train: Samples): number {
-  const full = Math.ceil(train.count / c.batchSize);
-  return c.stepsPerEpoch ? Math.min(c.stepsPerEpoch, full) : full;
-}
-
 async function runPhase(
   c: RunConfig,
   data: TrainData,
@@ -243,7 +177,7 @@ async function runPhase(
   evaluateEpoch: (epoch: number) => Promise<Evaluation>,
   stepTimes: number[],
 ): Promise<Evaluation[]> {
-  const steps = stepsPerEpochFor(c, data.train);
+  const steps = stepsPerEpochFor(c, data.train.count);
   const all = Array.from({ length: data.train.count }, (_, i) => i);
   const ck = opts.checkpoint;
   const resume = ck?.resume && ck.resume.meta.phase === spec.phase ? ck.resume : null;
@@ -253,7 +187,10 @@ async function runPhase(
   let startStep = 0;
   let resumedOrder: number[] | null = null;
   if (resume) {
-    restoreCheckpoint(resume, spec.trainees.map((t) => ({ name: t.name, model: t.model, optimizer: t.optimizer })));
+    restoreCheckpoint(
+      resume,
+      spec.trainees.map((t) => ({ name: t.name, model: t.model, optimizer: t.optimizer })),
+    );
     rng = new Rng(Uint32Array.from(resume.meta.rng));
     history = resume.meta.history.slice();
     globalStep = resume.meta.globalStep;
@@ -424,7 +361,8 @@ export async function pretrainTeacher(c: RunConfig, data: TrainData, opts: Train
   const trainee = makeTrainee(TEACHER, teacher.model, c);
   const rng = new Rng(deriveSeed(c.seed, 'teacher-pretraining'));
   const epochs = c.teacherEpochs ?? c.epochs;
-  opts.onEvent?.({ type: 'phase', phase: 'teacher', epochs });
+  const teacherSteps = stepsPerEpochFor(c, data.train.count);
+  opts.onEvent?.({ type: 'phase', phase: 'teacher', epochs, stepsPerEpoch: teacherSteps, totalSteps: teacherSteps * epochs });
   try {
     await runPhase(
       c,
@@ -493,7 +431,7 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
       };
     });
     const trainees = built.map((b) => makeTrainee(b.name, b.model, c));
-    const steps = stepsPerEpochFor(c, data.train);
+    const steps = stepsPerEpochFor(c, data.train.count);
     opts.onEvent?.({
       type: 'start',
       mode: c.mode,
@@ -503,7 +441,7 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
       stepsPerEpoch: steps,
       totalSteps: steps * c.epochs,
     });
-    opts.onEvent?.({ type: 'phase', phase: 'cohort', epochs: c.epochs });
+    opts.onEvent?.({ type: 'phase', phase: 'cohort', epochs: c.epochs, stepsPerEpoch: steps, totalSteps: steps * c.epochs });
     const t1 = performance.now();
     let lastPredictions: Predictions | null = null;
     const rng = new Rng(deriveSeed(c.seed, 'cohort'));
@@ -567,4 +505,3 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
 export function disposeRun(r: RunResult, keep?: tf.LayersModel): void {
   for (const m of Object.values(r.models)) if (m !== keep) m.dispose();
 }
-

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRunConfig, type Mode } from '../engine/config';
-import type { Evaluation, NetworkInfo } from '../engine/trainer';
-import { aggregate, tableCsv, tableMarkdown, type RunRecord } from './aggregate';
+import { defaultRunConfig, type Mode } from '../core/config';
+import type { Evaluation, NetworkInfo } from '../core/records';
+import { aggregate, tableCsv, tableMarkdown } from './aggregate';
+import type { RunRecord } from '../core/results';
 
 const acc = (accuracy: number) => ({ accuracy, confusion: [], sensitivity: [], specificity: [], auc: [], macroAuc: NaN, n: 10 });
 const networks: NetworkInfo[] = [

@@ -5,50 +5,11 @@
  * both have, with the paper's '*' where the method is better and p < 0.05. Also the parameter
  * reduction of Figure 2. Output as JSON-ready objects, CSV and Markdown.
  */
-import { MODE_LABELS, type Mode, type RunConfig } from '../engine/config';
-import type { BoxMetrics, ClassMetrics } from '../engine/metrics';
-import type { Evaluation, NetworkInfo, RunResult } from '../engine/trainer';
-import { mean, pairedTTest, sampleStd, type PairedT } from './stats';
-
-export interface RunRecord {
-  method: Mode;
-  seed: number;
-  status: 'done' | 'failed' | 'cancelled';
-  config: RunConfig;
-  networks: NetworkInfo[];
-  history: Evaluation[];
-  final?: Evaluation;
-  backend: string;
-  timings?: RunResult['timings'];
-  /** Whether this run used a teacher pre-trained once for its seed and shared with other runs. */
-  sharedTeacher?: boolean;
-  error?: { code: string; message: string };
-}
-
-export interface Cell {
-  /** Per seed, in the order of `seeds`; null where the run is missing or failed. */
-  values: (number | null)[];
-  mean: number;
-  std: number;
-  n: number;
-  /** Ensemble rows: paired test against the KD ensemble (absent for KD itself). */
-  vsKD?: PairedT;
-  star?: boolean;
-}
-
-export interface TableRow {
-  key: string;
-  label: string;
-  cells: Partial<Record<Mode, Cell>>;
-}
-
-export interface ResultsTable {
-  metric: 'accuracy' | 'meanIoU';
-  methods: Mode[];
-  seeds: number[];
-  rows: TableRow[];
-  parameters: { teacher: number | null; students: number[]; reduction: number | null };
-}
+import { MODE_LABELS, type Mode } from '../core/config';
+import type { BoxMetrics, ClassMetrics } from '../core/metrics';
+import type { Evaluation } from '../core/records';
+import type { Cell, ResultsTable, RunRecord, TableRow } from '../core/results';
+import { mean, pairedTTest, sampleStd } from '../core/stats';
 
 export function headline(m: ClassMetrics | BoxMetrics | undefined): number | null {
   if (!m) return null;
@@ -96,7 +57,10 @@ export function aggregate(runs: RunRecord[], methods: Mode[], seeds: number[]): 
           .map((_, i) => [cell.values[i], cells.kd!.values[i]] as const)
           .filter((p): p is readonly [number, number] => p[0] !== null && p[1] !== null);
         if (pairs.length < 2) continue;
-        cell.vsKD = pairedTTest(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+        cell.vsKD = pairedTTest(
+          pairs.map((p) => p[0]),
+          pairs.map((p) => p[1]),
+        );
         cell.star = cell.vsKD.p < 0.05 && cell.vsKD.meanDiff > 0;
       }
     }
@@ -120,13 +84,10 @@ function fmtCell(c: Cell | undefined, digits: number): string {
 
 /** Markdown laid out as the paper's Table 2. */
 export function tableMarkdown(t: ResultsTable, digits = 3): string {
-  const head = `| ${t.metric === 'accuracy' ? 'Accuracy' : 'Mean IoU'} (mean ± std over ${t.seeds.length} seed${t.seeds.length === 1 ? "" : "s"}) | ${t.methods.map((m) => MODE_LABELS[m]).join(' | ')} |`;
+  const head = `| ${t.metric === 'accuracy' ? 'Accuracy' : 'Mean IoU'} (mean ± std over ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'}) | ${t.methods.map((m) => MODE_LABELS[m]).join(' | ')} |`;
   const sep = `|---|${t.methods.map(() => '---').join('|')}|`;
   const body = t.rows.map((r) => `| ${r.label} | ${t.methods.map((m) => fmtCell(r.cells[m], digits)).join(' | ')} |`);
-  const notes = [
-    '',
-    "\\* the ensemble is better than the KD ensemble, paired two-sided t-test over seeds, p < 0.05.",
-  ];
+  const notes = ['', '\\* the ensemble is better than the KD ensemble, paired two-sided t-test over seeds, p < 0.05.'];
   if (t.parameters.reduction !== null) {
     notes.push(
       `Parameters: teacher ${t.parameters.teacher!.toLocaleString('en-US')}, students ${t.parameters.students.map((s) => s.toLocaleString('en-US')).join(' + ')}; reduction 1 - students/teacher = ${(100 * t.parameters.reduction).toFixed(1)} %.`,

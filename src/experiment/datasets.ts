@@ -3,7 +3,7 @@
  * stratified seeded split per seed (so a seed pairs the same split across methods), one fixed
  * split, or the split the folders gave. Also bringing stored images to another input size.
  */
-import type { Samples, TrainData } from '../engine/batch';
+import type { Samples, TrainData } from '../core/samples';
 import { stratifiedSplit, randomSplit } from '../data/split';
 import { resizeInto } from '../data/resize';
 
@@ -48,12 +48,17 @@ export interface SplitPolicy {
   given?: { train: number[]; test: number[] };
 }
 
-/** Train/test data for a seed. */
-export function dataForSeed(all: Samples, policy: SplitPolicy, seed: number): TrainData {
-  if (policy.given) return { train: pick(all, policy.given.train), test: pick(all, policy.given.test) };
+/** Indices of a seed's train and test images in `all`. */
+export function splitForSeed(all: Samples, policy: SplitPolicy, seed: number): { train: number[]; test: number[] } {
+  if (policy.given) return policy.given;
   const splitSeed = policy.splitSeed === 'fixed' ? 0 : seed;
-  const parts = all.labels
+  return all.labels
     ? stratifiedSplit(all.labels, policy.classNames ?? [], { testShare: policy.testShare, seed: splitSeed })
     : randomSplit(all.count, { testShare: policy.testShare, seed: splitSeed });
+}
+
+/** Train/test data for a seed. */
+export function dataForSeed(all: Samples, policy: SplitPolicy, seed: number): TrainData {
+  const parts = splitForSeed(all, policy, seed);
   return { train: pick(all, parts.train), test: pick(all, parts.test) };
 }

@@ -3,7 +3,7 @@
  * for "Download results".
  */
 import { tableCsv, tableMarkdown } from './aggregate';
-import type { ExperimentResult } from './scheduler';
+import type { ExperimentResult } from '../core/results';
 
 /** The three output files of an experiment: everything, the table as CSV, the table as Markdown. */
 export function experimentOutputs(r: ExperimentResult): { 'results.json': string; 'table.csv': string; 'table.md': string } {

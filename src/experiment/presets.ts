@@ -2,7 +2,7 @@
  * The paper's configurations (METHOD.md, Table 1) and their Quick versions for laptops (smaller
  * input and width multiplier), as partial experiment specs.
  */
-import type { NetworkChoice } from '../engine/config';
+import type { NetworkChoice } from '../core/config';
 
 export interface Preset {
   id: string;

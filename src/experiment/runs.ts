@@ -2,16 +2,9 @@
  * An experiment's runs: method x seed, grouped by seed, and which of them share a pre-trained
  * teacher. No TensorFlow.js: the configuration screen counts runs with it.
  */
-import { usesFrozenTeacher, type Mode } from '../engine/config';
-import type { ExperimentSpec } from './spec';
-
-export interface PlannedRun {
-  index: number;
-  method: Mode;
-  seed: number;
-  /** Whether this run uses the teacher pre-trained once for its seed. */
-  sharedTeacher: boolean;
-}
+import { usesFrozenTeacher } from '../core/config';
+import type { ExperimentSpec } from '../core/spec';
+import type { PlannedRun } from '../core/events';
 
 /** Method x seed, grouped by seed so a seed's shared teacher is trained once and freed after. */
 export function expandRuns(spec: Pick<ExperimentSpec, 'methods' | 'seeds'>): PlannedRun[] {
@@ -26,4 +19,3 @@ export function expandRuns(spec: Pick<ExperimentSpec, 'methods' | 'seeds'>): Pla
 export function teacherTrainingsNeeded(spec: Pick<ExperimentSpec, 'methods' | 'seeds'>): number {
   return spec.methods.some(usesFrozenTeacher) ? spec.seeds.length : 0;
 }
-

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateClassification, splitSamples } from '../data/synthetic';
-import { defaultSpec } from './spec';
-import { expandRuns, runExperiment, teacherTrainingsNeeded, experimentOutputs, type ExperimentEvent } from './scheduler';
+import { defaultSpec } from '../core/spec';
+import { expandRuns, teacherTrainingsNeeded } from './runs';
+import { runExperiment } from './scheduler';
+import { experimentOutputs } from './outputs';
+import type { ExperimentEvent } from '../core/events';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -14,7 +17,20 @@ const spec = defaultSpec({
   inputSize: 32,
   teacher: tiny,
   students: [tiny, tiny],
-  hyper: { epochs: 1, teacherEpochs: 1, stepsPerEpoch: 2, batchSize: 4, lr: 0.01, momentum: 0.9, weightDecay: 5e-4, temperature: 2, alpha: 0.1, beta: 0.45, gamma: 0.45, tSquared: false },
+  hyper: {
+    epochs: 1,
+    teacherEpochs: 1,
+    stepsPerEpoch: 2,
+    batchSize: 4,
+    lr: 0.01,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    temperature: 2,
+    alpha: 0.1,
+    beta: 0.45,
+    gamma: 0.45,
+    tSquared: false,
+  },
   methods: ['kd', 'kdml_offline'],
   seeds: [0],
 });

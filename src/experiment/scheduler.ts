@@ -6,48 +6,16 @@
  * run. Runs in the worker, in Node (the command line) and in tests alike.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isEngineError } from '../engine/errors';
-import { disposeRun, pretrainTeacher, trainCohort, type TrainEvent, type RunResult } from '../engine/trainer';
-import type { TrainData } from '../engine/batch';
+import { stepsPerEpochFor } from '../core/config';
+import { isEngineError, type ErrorCode } from '../core/errors';
+import type { ExperimentEvent, PlannedRun } from '../core/events';
+import type { DatasetInfo, ExperimentResult, RunRecord } from '../core/results';
+import type { TrainData } from '../core/samples';
+import { runConfigOf, type ExperimentSpec } from '../core/spec';
 import type { CheckpointStore } from '../engine/checkpoint';
-import { aggregate, type ResultsTable, type RunRecord } from './aggregate';
-import { expandRuns, teacherTrainingsNeeded, type PlannedRun } from './runs';
-
-export { expandRuns, teacherTrainingsNeeded, type PlannedRun };
-export { experimentOutputs } from './outputs';
-import { runConfigOf, type ExperimentSpec } from './spec';
-
-export interface DatasetInfo {
-  name: string;
-  classNames?: string[];
-  /** Counts per part, for the record. */
-  counts?: Record<string, number>;
-  layout?: string;
-}
-
-export type ExperimentEvent =
-  | { type: 'experiment-start'; runs: PlannedRun[]; teacherTrainings: number }
-  | { type: 'teacher-start'; seed: number }
-  | { type: 'teacher-end'; seed: number; ms: number }
-  | { type: 'run-start'; run: PlannedRun }
-  | { type: 'train'; run: PlannedRun | null; seed: number; event: TrainEvent }
-  | { type: 'run-end'; run: PlannedRun; record: RunRecord }
-  | { type: 'experiment-end'; result: ExperimentResult };
-
-export interface ExperimentResult {
-  format: 'cohort-studio-results';
-  version: 1;
-  spec: ExperimentSpec;
-  dataset: DatasetInfo;
-  backend: string;
-  startedAt: string;
-  finishedAt: string;
-  /** 'stopped': a run failed in a way that stops the rest (a lost GPU, a full disk) or as asked. */
-  status: 'done' | 'cancelled' | 'stopped';
-  runs: RunRecord[];
-  teacherTrainings: { seed: number; ms: number; status: 'done' | 'failed' | 'cancelled'; error?: { code: string; message: string } }[];
-  table: ResultsTable;
-}
+import { disposeRun, pretrainTeacher, trainCohort, type RunResult } from '../engine/trainer';
+import { aggregate } from './aggregate';
+import { expandRuns, teacherTrainingsNeeded } from './runs';
 
 export interface ExperimentOptions {
   signal?: AbortSignal;
@@ -55,7 +23,7 @@ export interface ExperimentOptions {
   /** After a failed run: go on with the next run (default) or stop the experiment. */
   onRunError?: 'continue' | 'stop';
   /** Called with each finished run's trained models before they are freed (for export). */
-  onRunModels?: (run: PlannedRun, result: RunResult) => void | Promise<void>;
+  onRunModels?: (run: PlannedRun, result: RunResult, data: TrainData) => void | Promise<void>;
   /** Keep no models: free each run's networks as soon as its metrics are recorded (default true). */
   disposeModels?: boolean;
   now?: () => Date;
@@ -70,15 +38,51 @@ export interface ExperimentOptions {
   /** Awaited before every step (pause); may throw to stop the run (a lost GPU). */
   gate?: () => Promise<void>;
   /** Turns an error that is not the engine's own into a typed one (e.g. a lost GPU device). */
-  classifyError?: (e: unknown) => { code: string; message: string } | null;
+  classifyError?: (e: unknown) => { code: ErrorCode; message: string } | null;
+  /**
+   * Training images of a seed's split, to count the experiment's steps before it starts; without
+   * it each seed's data is made once up front to count them.
+   */
+  trainCount?: (seed: number) => number;
 }
 
 /** Errors after which no later run can succeed in this session: the experiment stops. */
-const FATAL = new Set(['DEVICE_LOST', 'GPU_OUT_OF_MEMORY', 'STORAGE_FULL']);
+const FATAL = new Set<ErrorCode>(['DEVICE_LOST', 'GPU_OUT_OF_MEMORY', 'STORAGE_FULL']);
 
-function errorOf(e: unknown): { code: string; message: string } {
+function errorOf(e: unknown): { code: ErrorCode; message: string } {
   if (isEngineError(e)) return { code: e.code, message: e.message };
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * Steps of the whole experiment (every run's cohort phase and every shared teacher's
+ * pre-training) and, of those, the steps of runs already finished, so progress and its ETA are
+ * right for an experiment that resumes.
+ */
+function countSteps(
+  spec: ExperimentSpec,
+  plan: PlannedRun[],
+  completed: Map<string, RunRecord>,
+  trainCount: (seed: number) => number,
+): { totalSteps: number; doneSteps: number } {
+  let totalSteps = 0;
+  let doneSteps = 0;
+  const teacherEpochs = spec.hyper.teacherEpochs ?? spec.hyper.epochs;
+  for (const seed of spec.seeds) {
+    const perEpoch = stepsPerEpochFor(spec.hyper, trainCount(seed));
+    const runs = plan.filter((r) => r.seed === seed);
+    for (const r of runs) {
+      totalSteps += spec.hyper.epochs * perEpoch;
+      if (completed.has(`${r.method}:${seed}`)) doneSteps += spec.hyper.epochs * perEpoch;
+    }
+    const shared = runs.filter((r) => r.sharedTeacher);
+    if (shared.length) {
+      totalSteps += teacherEpochs * perEpoch;
+      // A seed whose shared runs are all finished does not train its teacher again.
+      if (shared.every((r) => completed.has(`${r.method}:${seed}`))) doneSteps += teacherEpochs * perEpoch;
+    }
+  }
+  return { totalSteps, doneSteps };
 }
 
 /**
@@ -94,7 +98,7 @@ export async function runExperiment(
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const plan = expandRuns(spec);
-  const classes = spec.task === 'classify' ? dataset.classNames?.length ?? 2 : 2;
+  const classes = spec.task === 'classify' ? (dataset.classNames?.length ?? 2) : 2;
   const runs: RunRecord[] = [];
   const completed = new Map((opts.completed ?? []).filter((r) => r.status === 'done').map((r) => [`${r.method}:${r.seed}`, r]));
   const checkpointFor = async (key: string) =>
@@ -102,13 +106,18 @@ export async function runExperiment(
   const typed = (e: unknown) => opts.classifyError?.(e) ?? errorOf(e);
   const teacherTrainings: ExperimentResult['teacherTrainings'] = [];
   const emit = (e: ExperimentEvent) => opts.onEvent?.(e);
-  emit({ type: 'experiment-start', runs: plan, teacherTrainings: teacherTrainingsNeeded(spec) });
+  emit({
+    type: 'experiment-start',
+    runs: plan,
+    teacherTrainings: teacherTrainingsNeeded(spec),
+    ...countSteps(spec, plan, completed, opts.trainCount ?? ((seed) => dataForSeed(seed).train.count)),
+  });
   let status: ExperimentResult['status'] = 'done';
 
   outer: for (const seed of spec.seeds) {
     const data = dataForSeed(seed);
     let teacher: tf.LayersModel | null = null;
-    let teacherFailed: { code: string; message: string } | null = null;
+    let teacherFailed: { code: ErrorCode; message: string } | null = null;
     try {
       for (const run of plan.filter((r) => r.seed === seed)) {
         if (opts.signal?.aborted) {
@@ -154,7 +163,17 @@ export async function runExperiment(
         emit({ type: 'run-start', run });
         let record: RunRecord;
         if (run.sharedTeacher && teacherFailed) {
-          record = { method: run.method, seed, status: 'failed', config, networks: [], history: [], backend: tf.getBackend(), sharedTeacher: true, error: { code: teacherFailed.code, message: `The shared teacher of seed ${seed} failed: ${teacherFailed.message}` } };
+          record = {
+            method: run.method,
+            seed,
+            status: 'failed',
+            config,
+            networks: [],
+            history: [],
+            backend: tf.getBackend(),
+            sharedTeacher: true,
+            error: { code: teacherFailed.code, message: `The shared teacher of seed ${seed} failed: ${teacherFailed.message}` },
+          };
         } else {
           const history: RunRecord['history'] = [];
           let networks: RunRecord['networks'] = [];
@@ -183,7 +202,7 @@ export async function runExperiment(
               sharedTeacher: run.sharedTeacher,
             };
             try {
-              await opts.onRunModels?.(run, result);
+              await opts.onRunModels?.(run, result, data);
             } finally {
               if (opts.disposeModels !== false) disposeRun(result, teacher ?? undefined);
             }
@@ -191,7 +210,17 @@ export async function runExperiment(
             await opts.store?.remove(`${run.method}:${seed}`);
           } catch (e) {
             const err = typed(e);
-            record = { method: run.method, seed, status: err.code === 'CANCELLED' ? 'cancelled' : 'failed', config, networks, history, backend: tf.getBackend(), sharedTeacher: run.sharedTeacher, error: err };
+            record = {
+              method: run.method,
+              seed,
+              status: err.code === 'CANCELLED' ? 'cancelled' : 'failed',
+              config,
+              networks,
+              history,
+              backend: tf.getBackend(),
+              sharedTeacher: run.sharedTeacher,
+              error: err,
+            };
           }
         }
         runs.push(record);
@@ -200,7 +229,7 @@ export async function runExperiment(
           status = 'cancelled';
           break outer;
         }
-        if (record.status === 'failed' && (opts.onRunError === 'stop' || FATAL.has(record.error?.code ?? ''))) {
+        if (record.status === 'failed' && (opts.onRunError === 'stop' || (record.error !== undefined && FATAL.has(record.error.code)))) {
           status = 'stopped';
           break outer;
         }

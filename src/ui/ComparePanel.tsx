@@ -7,12 +7,13 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { MODE_LABELS, type Mode } from '../engine/config';
-import { rocCurve, type ClassMetrics } from '../engine/metrics';
-import { aggregate, headline, tableCsv, type RunRecord } from '../experiment/aggregate';
+import { MODE_LABELS, type Mode } from '../core/config';
+import { rocCurve, type ClassMetrics } from '../core/metrics';
+import { aggregate, headline, tableCsv } from '../experiment/aggregate';
+import type { RunRecord } from '../core/results';
 import { experimentOutputs } from '../experiment/outputs';
-import { studio } from '../worker/client';
-import { useStudio } from '../store/studio';
+
+import { studioStore, useStudio } from '../store';
 import { RunCurves } from './TrainPanel';
 import { download, fmt, fmtInt } from './common';
 import { colourOf } from './LossChart';
@@ -51,26 +52,26 @@ export function ComparePanel() {
   const selRecord = sel ? records.find((r) => r.method === sel.method && r.seed === sel.seed) : undefined;
   const selRun = sel ? runs.find((r) => r.key === `${sel.method}:${sel.seed}`) : undefined;
 
-  const [roc, setRoc] = useState<{ name: string; points: { fpr: number; tpr: number }[] }[]>([]);
+  const selKey = sel ? `${sel.method}:${sel.seed}` : null;
+  const isClassify = selRecord?.config.task === 'classify';
+  const predictions = useStudio((s) => s.predictions);
   useEffect(() => {
-    let alive = true;
-    if (!sel || !selRecord || selRecord.config.task !== 'classify') return setRoc([]);
-    studio()
-      .inspect(`${sel.method}:${sel.seed}`, 100000)
-      .then((d) => {
-        if (!alive || !d || !d.labels) return;
-        const positive = d.labels.map((l) => l === 1);
-        const curves = Object.entries({ ...d.networks, ...Object.fromEntries(Object.entries(d.ensembles).map(([k, v]) => [`ensemble (${k})`, v])) }).map(([name, rows]) => ({
-          name,
-          points: rocCurve(rows.map((r) => r[1] / (r.reduce((a, b) => a + b, 0) || 1)), positive),
-        }));
-        setRoc(curves);
-      })
-      .catch(() => setRoc([]));
-    return () => {
-      alive = false;
-    };
-  }, [sel?.method, sel?.seed, selRecord]);
+    if (selKey && isClassify) void studioStore.getState().loadPredictions(selKey);
+  }, [selKey, isClassify]);
+  const roc = useMemo(() => {
+    const d = predictions?.key === selKey && isClassify ? predictions.data : null;
+    if (!d || !d.labels) return [];
+    const positive = d.labels.map((l) => l === 1);
+    return Object.entries({ ...d.networks, ...Object.fromEntries(Object.entries(d.ensembles).map(([k, v]) => [`ensemble (${k})`, v])) }).map(
+      ([name, rows]) => ({
+        name,
+        points: rocCurve(
+          rows.map((r) => r[1] / (r.reduce((a, b) => a + b, 0) || 1)),
+          positive,
+        ),
+      }),
+    );
+  }, [predictions, selKey, isClassify]);
 
   const outputs = () => {
     if (result) return experimentOutputs(result);
@@ -78,7 +79,11 @@ export function ComparePanel() {
   };
 
   const paramRows = table.parameters.teacher
-    ? [{ name: 'teacher', params: table.parameters.teacher }, ...table.parameters.students.map((p, i) => ({ name: `student${i + 1}`, params: p })), { name: 'students (sum)', params: table.parameters.students.reduce((a, b) => a + b, 0) }]
+    ? [
+        { name: 'teacher', params: table.parameters.teacher },
+        ...table.parameters.students.map((p, i) => ({ name: `student${i + 1}`, params: p })),
+        { name: 'students (sum)', params: table.parameters.students.reduce((a, b) => a + b, 0) },
+      ]
     : [];
   const selMetrics = selRecord?.final;
   const classNames = result?.dataset.classNames ?? selRecord?.config.classNames;
@@ -90,12 +95,17 @@ export function ComparePanel() {
       <div className="table-wrap">
         <table aria-label="Results" className="results">
           <caption>
-            {table.metric === 'accuracy' ? 'Test accuracy' : 'Mean IoU on the test images'}: mean ± sample std over seeds ({seeds.join(', ')}). * the ensemble beats the KD ensemble (paired t-test over seeds, two-sided, p &lt; 0.05).
+            {table.metric === 'accuracy' ? 'Test accuracy' : 'Mean IoU on the test images'}: mean ± sample std over seeds ({seeds.join(', ')}). * the ensemble
+            beats the KD ensemble (paired t-test over seeds, two-sided, p &lt; 0.05).
           </caption>
           <thead>
             <tr>
               <th scope="col">Network</th>
-              {methods.map((m) => <th key={m} scope="col">{MODE_LABELS[m]}</th>)}
+              {methods.map((m) => (
+                <th key={m} scope="col">
+                  {MODE_LABELS[m]}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -106,7 +116,12 @@ export function ComparePanel() {
                   const c = r.cells[m];
                   return (
                     <td key={m} data-testid={`cell-${r.key}-${m}`}>
-                      <button type="button" className="cell" disabled={!c} onClick={() => setSelected({ method: m, seed: seeds.find((_s, i) => c?.values[i] !== null) ?? seeds[0] })}>
+                      <button
+                        type="button"
+                        className="cell"
+                        disabled={!c}
+                        onClick={() => setSelected({ method: m, seed: seeds.find((_s, i) => c?.values[i] !== null) ?? seeds[0] })}
+                      >
                         {cellText(c)}
                         {c?.vsKD && !Number.isNaN(c.vsKD.p) && <small> p = {c.vsKD.p < 0.001 ? c.vsKD.p.toExponential(1) : c.vsKD.p.toFixed(3)}</small>}
                         {c && <small> n = {c.n}</small>}
@@ -120,11 +135,17 @@ export function ComparePanel() {
         </table>
       </div>
       <div className="actions">
-        <button type="button" disabled={records.length === 0} onClick={() => {
-          const o = outputs();
-          download('table.csv', o['table.csv'], 'text/csv');
-          download('results.json', o['results.json'], 'application/json');
-        }}>Download results</button>
+        <button
+          type="button"
+          disabled={records.length === 0}
+          onClick={() => {
+            const o = outputs();
+            download('table.csv', o['table.csv'], 'text/csv');
+            download('results.json', o['results.json'], 'application/json');
+          }}
+        >
+          Download results
+        </button>
       </div>
       {paramRows.length > 0 && (
         <figure className="chart" aria-label="Parameters">
@@ -138,7 +159,8 @@ export function ComparePanel() {
             </BarChart>
           </ResponsiveContainer>
           <figcaption>
-            Parameters (Figure 2): reduction 1 − students/teacher = {table.parameters.reduction !== null ? `${(table.parameters.reduction * 100).toFixed(1)} %` : '–'}
+            Parameters (Figure 2): reduction 1 − students/teacher ={' '}
+            {table.parameters.reduction !== null ? `${(table.parameters.reduction * 100).toFixed(1)} %` : '–'}
           </figcaption>
         </figure>
       )}
@@ -147,20 +169,47 @@ export function ComparePanel() {
           <div className="row">
             <h3>Run {MODE_LABELS[sel.method]}, seed</h3>
             <select aria-label="Seed of the run shown" value={sel.seed} onChange={(e) => setSelected({ method: sel.method, seed: Number(e.target.value) })}>
-              {seeds.map((s) => <option key={s} value={s}>{s}</option>)}
+              {seeds.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
             </select>
           </div>
           {selMetrics && selRecord?.config.task !== 'box' && (
             <div className="row wrap">
-              {Object.entries({ ...selMetrics.networks, ...Object.fromEntries(Object.entries(selMetrics.ensembles).map(([k, v]) => [`ensemble (${k})`, v])) }).map(([name, m]) => {
+              {Object.entries({
+                ...selMetrics.networks,
+                ...Object.fromEntries(Object.entries(selMetrics.ensembles).map(([k, v]) => [`ensemble (${k})`, v])),
+              }).map(([name, m]) => {
                 const cm = m as ClassMetrics;
                 return (
                   <table key={name} aria-label={`Confusion matrix ${name}`} className="compact confusion">
-                    <caption>{name}: accuracy {fmt(headline(cm))}, AUC {fmt(cm.macroAuc)}</caption>
-                    <thead><tr><th>true \ predicted</th>{cm.confusion.map((_, j) => <th key={j}>{classNames?.[j] ?? j}</th>)}<th>sens.</th><th>spec.</th></tr></thead>
+                    <caption>
+                      {name}: accuracy {fmt(headline(cm))}, AUC {fmt(cm.macroAuc)}
+                    </caption>
+                    <thead>
+                      <tr>
+                        <th>true \ predicted</th>
+                        {cm.confusion.map((_, j) => (
+                          <th key={j}>{classNames?.[j] ?? j}</th>
+                        ))}
+                        <th>sens.</th>
+                        <th>spec.</th>
+                      </tr>
+                    </thead>
                     <tbody>
                       {cm.confusion.map((row, i) => (
-                        <tr key={i}><th>{classNames?.[i] ?? i}</th>{row.map((v, j) => <td key={j} className={i === j ? 'diag' : ''}>{v}</td>)}<td>{fmt(cm.sensitivity[i], 2)}</td><td>{fmt(cm.specificity[i], 2)}</td></tr>
+                        <tr key={i}>
+                          <th>{classNames?.[i] ?? i}</th>
+                          {row.map((v, j) => (
+                            <td key={j} className={i === j ? 'diag' : ''}>
+                              {v}
+                            </td>
+                          ))}
+                          <td>{fmt(cm.sensitivity[i], 2)}</td>
+                          <td>{fmt(cm.specificity[i], 2)}</td>
+                        </tr>
                       ))}
                     </tbody>
                   </table>
@@ -178,7 +227,15 @@ export function ComparePanel() {
                   <Tooltip />
                   <Legend />
                   {roc.map((c) => (
-                    <Line key={c.name} data={c.points} dataKey="tpr" name={c.name} stroke={c.name.startsWith('ensemble') ? '#111' : colourOf(c.name)} dot={false} isAnimationActive={false} />
+                    <Line
+                      key={c.name}
+                      data={c.points}
+                      dataKey="tpr"
+                      name={c.name}
+                      stroke={c.name.startsWith('ensemble') ? '#111' : colourOf(c.name)}
+                      dot={false}
+                      isAnimationActive={false}
+                    />
                   ))}
                 </LineChart>
               </ResponsiveContainer>

@@ -4,13 +4,12 @@
  * parameter count, the reduction of Figure 2, an estimate of GPU memory and the number of runs.
  */
 import { useEffect, useState } from 'react';
-import { ARCHS } from '../engine/networks/archs';
-import { MODES, MODE_LABELS, usesPeers, type Mode } from '../engine/config';
+import { ARCHS } from '../core/archs';
+import { MODES, MODE_LABELS, usesPeers, type Mode } from '../core/config';
+import { parseSpec } from '../core/spec';
+import { SpecError } from '../core/errors';
 import { PRESETS, presetById } from '../experiment/presets';
-import { parseSpec, SpecError } from '../experiment/spec';
-import { planSummary } from '../experiment/plan';
-import { planner } from '../worker/client';
-import { studioStore, useStudio } from '../store/studio';
+import { studioStore, useStudio } from '../store';
 import { download, fmtBytes, fmtInt } from './common';
 
 function NumberField({ label, value, onChange, step, min }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number }) {
@@ -22,42 +21,46 @@ function NumberField({ label, value, onChange, step, min }: { label: string; val
   );
 }
 
-export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; running: boolean }) {
+/** Seeds as typed ("0, 1, 2"), applied when the field loses focus; a new spec resets it (key). */
+function SeedsField({ seeds, onChange }: { seeds: number[]; onChange: (seeds: number[]) => void }) {
+  const [text, setText] = useState(seeds.join(', '));
+  return (
+    <label>
+      Seeds
+      <input
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={() =>
+          onChange(
+            text
+              .split(/[\s,]+/)
+              .filter(Boolean)
+              .map(Number),
+          )
+        }
+        aria-label="Seeds"
+      />
+    </label>
+  );
+}
+
+export function ConfigurePanel() {
   const spec = useStudio((s) => s.spec);
   const preset = useStudio((s) => s.preset);
-  const plan = useStudio((s) => s.plan);
+  const plan = useStudio((s) => s.estimate);
   const dataset = useStudio((s) => s.dataset);
-  const setSpec = useStudio((s) => s.setSpec);
+  const status = useStudio((s) => s.status);
   const onRunError = useStudio((s) => s.onRunError);
   const checkpointEvery = useStudio((s) => s.checkpointEverySteps);
-  const [seedsText, setSeedsText] = useState(spec.seeds.join(', '));
+  const { setSpec, applyPreset, loadSpecText, refreshEstimate, setTrainingOptions, train } = studioStore.getState();
   const [specError, setSpecError] = useState<string | null>(null);
+  const running = status === 'running' || status === 'paused';
 
-  useEffect(() => setSeedsText(spec.seeds.join(', ')), [spec.seeds]);
-
-  // Parameter counts and memory, computed by the planner worker on the CPU.
+  // Parameter counts and memory, computed by the planner worker on the CPU (a moment after the last edit).
   useEffect(() => {
-    let alive = true;
-    const t = setTimeout(async () => {
-      try {
-        const classes = dataset?.classNames?.length ?? 2;
-        const [teacher, ...students] = await planner().describe(spec.task, classes, spec.inputSize, [spec.teacher, ...spec.students]);
-        if (alive) studioStore.getState().set({ plan: planSummary(spec, teacher, students, dataset?.train ?? 0) });
-      } catch {
-        if (alive) studioStore.getState().set({ plan: null });
-      }
-    }, 150);
-    return () => {
-      alive = false;
-      clearTimeout(t);
-    };
-  }, [spec, dataset]);
-
-  function applyPreset(id: string) {
-    const p = presetById(id);
-    if (!p) return;
-    studioStore.getState().set({ spec: { ...spec, teacher: p.teacher, students: p.students, inputSize: p.inputSize }, preset: id });
-  }
+    const t = setTimeout(() => void refreshEstimate(), 150);
+    return () => clearTimeout(t);
+  }, [spec, dataset, refreshEstimate]);
 
   const setHyper = (k: keyof typeof spec.hyper, v: number | boolean) => setSpec((s) => ({ ...s, hyper: { ...s.hyper, [k]: v } }));
   const toggleMethod = (m: Mode) =>
@@ -73,50 +76,81 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
   const canTrain = !running && !!dataset && dataset.blocking.length === 0 && !validation && spec.task === dataset.task;
 
   async function loadSpec(file: File) {
-    try {
-      const s = parseSpec(JSON.parse(await file.text()));
-      studioStore.getState().set({ spec: s, preset: 'custom' });
-      setSpecError(null);
-    } catch (e) {
-      setSpecError(e instanceof Error ? e.message : String(e));
-    }
+    setSpecError(loadSpecText(await file.text()));
   }
 
   return (
     <section className="panel" aria-label="Configure">
       <h2>Configure</h2>
       <div className="row">
-        <label>Preset
+        <label>
+          Preset
           <select value={preset} onChange={(e) => applyPreset(e.target.value)} aria-label="Preset">
-            {PRESETS.map((p) => <option key={p.id} value={p.id}>{p.label}</option>)}
+            {PRESETS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
             <option value="custom">Custom</option>
           </select>
         </label>
-        <label>Input size (px)
+        <label>
+          Input size (px)
           <input type="number" min={32} step={16} value={spec.inputSize} onChange={(e) => setSpec((s) => ({ ...s, inputSize: Number(e.target.value) }))} />
         </label>
       </div>
       <p className="hint">{presetById(preset)?.note ?? 'Any teacher and any number of students.'}</p>
       <div className="row">
-        <label>Teacher
+        <label>
+          Teacher
           <select aria-label="Teacher" value={spec.teacher.arch} onChange={(e) => setSpec((s) => ({ ...s, teacher: { ...s.teacher, arch: e.target.value } }))}>
-            {ARCHS.map((a) => <option key={a}>{a}</option>)}
+            {ARCHS.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
           </select>
         </label>
-        <NumberField label="Teacher width" value={spec.teacher.width ?? 1} step={0.0625} min={0.0625} onChange={(v) => setSpec((s) => ({ ...s, teacher: { ...s.teacher, width: v } }))} />
+        <NumberField
+          label="Teacher width"
+          value={spec.teacher.width ?? 1}
+          step={0.0625}
+          min={0.0625}
+          onChange={(v) => setSpec((s) => ({ ...s, teacher: { ...s.teacher, width: v } }))}
+        />
       </div>
       {spec.students.map((st, i) => (
         <div className="row" key={i}>
-          <label>{`Student ${i + 1}`}
-            <select aria-label={`Student ${i + 1}`} value={st.arch} onChange={(e) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, arch: e.target.value } : x)) }))}>
-              {ARCHS.map((a) => <option key={a}>{a}</option>)}
+          <label>
+            {`Student ${i + 1}`}
+            <select
+              aria-label={`Student ${i + 1}`}
+              value={st.arch}
+              onChange={(e) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, arch: e.target.value } : x)) }))}
+            >
+              {ARCHS.map((a) => (
+                <option key={a}>{a}</option>
+              ))}
             </select>
           </label>
-          <NumberField label={`Student ${i + 1} width`} value={st.width ?? 1} step={0.0625} min={0.0625} onChange={(v) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, width: v } : x)) }))} />
-          <button type="button" aria-label={`Remove student ${i + 1}`} disabled={spec.students.length <= 1} onClick={() => setSpec((s) => ({ ...s, students: s.students.filter((_, j) => j !== i) }))}>−</button>
+          <NumberField
+            label={`Student ${i + 1} width`}
+            value={st.width ?? 1}
+            step={0.0625}
+            min={0.0625}
+            onChange={(v) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, width: v } : x)) }))}
+          />
+          <button
+            type="button"
+            aria-label={`Remove student ${i + 1}`}
+            disabled={spec.students.length <= 1}
+            onClick={() => setSpec((s) => ({ ...s, students: s.students.filter((_, j) => j !== i) }))}
+          >
+            −
+          </button>
         </div>
       ))}
-      <button type="button" onClick={() => setSpec((s) => ({ ...s, students: [...s.students, { ...s.students[s.students.length - 1] }] }))}>Add student</button>
+      <button type="button" onClick={() => setSpec((s) => ({ ...s, students: [...s.students, { ...s.students[s.students.length - 1] }] }))}>
+        Add student
+      </button>
       {needsPeers && <p className="error">Mutual learning needs at least 2 students.</p>}
 
       <fieldset>
@@ -128,23 +162,31 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
         ))}
       </fieldset>
       <div className="row">
-        <label>Seeds
-          <input
-            value={seedsText}
-            onChange={(e) => setSeedsText(e.target.value)}
-            onBlur={() => setSpec((s) => ({ ...s, seeds: seedsText.split(/[\s,]+/).filter(Boolean).map(Number) }))}
-            aria-label="Seeds"
-          />
-        </label>
+        <SeedsField key={spec.seeds.join(',')} seeds={spec.seeds} onChange={(seeds) => setSpec((s) => ({ ...s, seeds }))} />
         <NumberField label="Epochs" value={spec.hyper.epochs} min={1} step={1} onChange={(v) => setHyper('epochs', v)} />
-        <NumberField label="Teacher epochs" value={spec.hyper.teacherEpochs ?? spec.hyper.epochs} min={1} step={1} onChange={(v) => setHyper('teacherEpochs', v)} />
-        <label>Steps per epoch (cap)
-          <input type="number" min={1} placeholder="all" value={spec.hyper.stepsPerEpoch ?? ''} onChange={(e) => setSpec((s) => {
-            const h = { ...s.hyper };
-            if (e.target.value === '') delete h.stepsPerEpoch;
-            else h.stepsPerEpoch = Number(e.target.value);
-            return { ...s, hyper: h };
-          })} />
+        <NumberField
+          label="Teacher epochs"
+          value={spec.hyper.teacherEpochs ?? spec.hyper.epochs}
+          min={1}
+          step={1}
+          onChange={(v) => setHyper('teacherEpochs', v)}
+        />
+        <label>
+          Steps per epoch (cap)
+          <input
+            type="number"
+            min={1}
+            placeholder="all"
+            value={spec.hyper.stepsPerEpoch ?? ''}
+            onChange={(e) =>
+              setSpec((s) => {
+                const h = { ...s.hyper };
+                if (e.target.value === '') delete h.stepsPerEpoch;
+                else h.stepsPerEpoch = Number(e.target.value);
+                return { ...s, hyper: h };
+              })
+            }
+          />
         </label>
       </div>
       <details>
@@ -154,7 +196,9 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
           <NumberField label="alpha (CE)" value={spec.hyper.alpha} onChange={(v) => setHyper('alpha', v)} />
           <NumberField label="beta (KD)" value={spec.hyper.beta} onChange={(v) => setHyper('beta', v)} />
           <NumberField label="gamma (ML)" value={spec.hyper.gamma} onChange={(v) => setHyper('gamma', v)} />
-          <label className="check"><input type="checkbox" checked={spec.hyper.tSquared} onChange={(e) => setHyper('tSquared', e.target.checked)} /> multiply KL by T²</label>
+          <label className="check">
+            <input type="checkbox" checked={spec.hyper.tSquared} onChange={(e) => setHyper('tSquared', e.target.checked)} /> multiply KL by T²
+          </label>
         </div>
         <div className="row">
           <NumberField label="Learning rate" value={spec.hyper.lr} onChange={(v) => setHyper('lr', v)} />
@@ -164,23 +208,47 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
         </div>
         <div className="row">
           {(['hflip', 'vflip', 'rot90'] as const).map((k) => (
-            <label key={k} className="check"><input type="checkbox" checked={spec.augment[k]} onChange={(e) => setSpec((s) => ({ ...s, augment: { ...s.augment, [k]: e.target.checked } }))} /> {k === 'rot90' ? '90° rotations' : k === 'hflip' ? 'horizontal flips' : 'vertical flips'}</label>
+            <label key={k} className="check">
+              <input type="checkbox" checked={spec.augment[k]} onChange={(e) => setSpec((s) => ({ ...s, augment: { ...s.augment, [k]: e.target.checked } }))} />{' '}
+              {k === 'rot90' ? '90° rotations' : k === 'hflip' ? 'horizontal flips' : 'vertical flips'}
+            </label>
           ))}
-          <NumberField label="Brightness jitter" value={spec.augment.brightness} onChange={(v) => setSpec((s) => ({ ...s, augment: { ...s.augment, brightness: v } }))} />
-          <NumberField label="Contrast jitter" value={spec.augment.contrast} onChange={(v) => setSpec((s) => ({ ...s, augment: { ...s.augment, contrast: v } }))} />
+          <NumberField
+            label="Brightness jitter"
+            value={spec.augment.brightness}
+            onChange={(v) => setSpec((s) => ({ ...s, augment: { ...s.augment, brightness: v } }))}
+          />
+          <NumberField
+            label="Contrast jitter"
+            value={spec.augment.contrast}
+            onChange={(v) => setSpec((s) => ({ ...s, augment: { ...s.augment, contrast: v } }))}
+          />
         </div>
         <p className="hint">
-          Student loss (eq. 4): α·CE(y, s_k) + β·KL(p ‖ s_k) + γ·Σ KL(s_k′ ‖ s_k). Teacher and peer predictions are targets (no gradient flows into
-          them), as in Deep Mutual Learning; the paper writes D_KL(s_k ‖ s_k′), read here with the peer as the target.
+          Student loss (eq. 4): α·CE(y, s_k) + β·KL(p ‖ s_k) + γ·Σ KL(s_k′ ‖ s_k). Teacher and peer predictions are targets (no gradient flows into them), as in
+          Deep Mutual Learning; the paper writes D_KL(s_k ‖ s_k′), read here with the peer as the target.
         </p>
       </details>
 
       {plan && (
         <table aria-label="Networks" className="compact">
-          <thead><tr><th>Network</th><th>Architecture</th><th>Parameters</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Network</th>
+              <th>Architecture</th>
+              <th>Parameters</th>
+            </tr>
+          </thead>
           <tbody>
             {plan.networks.map((n) => (
-              <tr key={n.name}><td>{n.name}</td><td>{n.arch}{n.width !== 1 ? ` ×${n.width}` : ''}</td><td data-testid={`params-${n.name}`}>{fmtInt(n.params)}</td></tr>
+              <tr key={n.name}>
+                <td>{n.name}</td>
+                <td>
+                  {n.arch}
+                  {n.width !== 1 ? ` ×${n.width}` : ''}
+                </td>
+                <td data-testid={`params-${n.name}`}>{fmtInt(n.params)}</td>
+              </tr>
             ))}
           </tbody>
         </table>
@@ -188,26 +256,52 @@ export function ConfigurePanel({ onTrain, running }: { onTrain: () => void; runn
       {plan && (
         <p data-testid="plan">
           Reduction 1 − students/teacher: <strong>{(plan.reduction * 100).toFixed(1)} %</strong>
-          {plan.reduction < 0 ? ' (the students together are larger than the teacher)' : ''}. GPU memory (estimate): <strong>{fmtBytes(plan.memoryBytes)}</strong>. Runs:{' '}
-          <strong>{plan.runs}</strong> ({spec.methods.length} methods × {spec.seeds.length} seeds){plan.teacherTrainings ? `, plus ${plan.teacherTrainings} teacher pre-training${plan.teacherTrainings > 1 ? 's' : ''} shared by KD and KD+ML offline` : ''}.
+          {plan.reduction < 0 ? ' (the students together are larger than the teacher)' : ''}. GPU memory (estimate):{' '}
+          <strong>{fmtBytes(plan.memoryBytes)}</strong>. Runs: <strong>{plan.runs}</strong> ({spec.methods.length} methods × {spec.seeds.length} seeds)
+          {plan.teacherTrainings
+            ? `, plus ${plan.teacherTrainings} teacher pre-training${plan.teacherTrainings > 1 ? 's' : ''} shared by KD and KD+ML offline`
+            : ''}
+          .
         </p>
       )}
-      <label>After a run fails (for example a NaN loss)
-        <select value={onRunError} onChange={(e) => studioStore.getState().set({ onRunError: e.target.value as 'continue' | 'stop' })} aria-label="After a run fails">
+      <label>
+        After a run fails (for example a NaN loss)
+        <select value={onRunError} onChange={(e) => setTrainingOptions({ onRunError: e.target.value as 'continue' | 'stop' })} aria-label="After a run fails">
           <option value="continue">go on with the next run</option>
           <option value="stop">stop and wait (resume later)</option>
         </select>
       </label>
-      <NumberField label="Checkpoint every N steps (0: each epoch only)" value={checkpointEvery} min={0} step={50} onChange={(v) => studioStore.getState().set({ checkpointEverySteps: Math.max(0, Math.round(v)) })} />
-      {validation && <p className="error" role="alert">{validation}</p>}
+      <NumberField
+        label="Checkpoint every N steps (0: each epoch only)"
+        value={checkpointEvery}
+        min={0}
+        step={50}
+        onChange={(v) => setTrainingOptions({ checkpointEverySteps: Math.max(0, Math.round(v)) })}
+      />
+      {validation && (
+        <p className="error" role="alert">
+          {validation}
+        </p>
+      )}
       {dataset && spec.task !== dataset.task && <p className="error">The dataset is for {dataset.task === 'classify' ? 'classification' : 'detection'}.</p>}
       {!dataset && <p className="hint">Load a dataset first (Data).</p>}
       <div className="actions">
-        <button type="button" className="primary" onClick={onTrain} disabled={!canTrain}>Train</button>
-        <button type="button" onClick={() => download('experiment-spec.json', JSON.stringify(spec, null, 2), 'application/json')}>Save spec</button>
-        <label className="file">Load spec<input type="file" accept="application/json,.json" onChange={(e) => e.target.files?.[0] && loadSpec(e.target.files[0])} /></label>
+        <button type="button" className="primary" onClick={() => void train()} disabled={!canTrain}>
+          Train
+        </button>
+        <button type="button" onClick={() => download('experiment-spec.json', JSON.stringify(spec, null, 2), 'application/json')}>
+          Save spec
+        </button>
+        <label className="file">
+          Load spec
+          <input type="file" accept="application/json,.json" onChange={(e) => e.target.files?.[0] && loadSpec(e.target.files[0])} />
+        </label>
       </div>
-      {specError && <p className="error" role="alert">{specError}</p>}
+      {specError && (
+        <p className="error" role="alert">
+          {specError}
+        </p>
+      )}
     </section>
   );
 }

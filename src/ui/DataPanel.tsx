@@ -5,15 +5,10 @@
  * files, blocking errors, and the downloadable import report.
  */
 import { useEffect, useState } from 'react';
-import { get as idbGet, set as idbSet } from 'idb-keyval';
-import { studio, asWorkerError, Comlink } from '../worker/client';
-import { studioStore, useStudio } from '../store/studio';
-import type { DatasetSummary } from '../worker/protocol';
+import { toErrorInfo } from '../core/errors';
+import type { FileWithPath } from '../data/inputFiles';
+import { studioStore, useStudio } from '../store';
 import { download, fmtInt, ImageWithBoxes, Progress } from './common';
-
-type FileWithPath = File & { relativePath?: string };
-
-const HANDLE_KEY = 'last-folder-handle';
 
 async function filesFromEntry(entry: FileSystemEntry, prefix: string, out: FileWithPath[]): Promise<void> {
   if (entry.isFile) {
@@ -35,46 +30,24 @@ export function DataPanel() {
   const dataset = useStudio((s) => s.dataset);
   const importing = useStudio((s) => s.importing);
   const importError = useStudio((s) => s.importError);
-  const spec = useStudio((s) => s.spec);
-  const [storeSize, setStoreSize] = useState(224);
-  const [resize, setResize] = useState<'stretch' | 'pad'>('stretch');
-  const [subset, setSubset] = useState('');
-  const [seed, setSeed] = useState(0);
-  const [valShare, setValShare] = useState(0);
+  const settings = useStudio((s) => s.importSettings);
+  const savedHandle = useStudio((s) => s.savedFolder);
   const [dragging, setDragging] = useState(false);
-  const [savedHandle, setSavedHandle] = useState<FileSystemDirectoryHandle | null>(null);
+  const { importFiles, importDirectory, reimport, loadSample, cancelImport, setImportSettings, rememberFolder, loadRememberedFolder } = studioStore.getState();
   const hasPicker = typeof (window as unknown as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
 
   useEffect(() => {
-    idbGet<FileSystemDirectoryHandle>(HANDLE_KEY).then((h) => h && setSavedHandle(h)).catch(() => {});
-  }, []);
-
-  const opts = () => ({ inputSize: storeSize, resize, seed, testShare: spec.data.testShare, valShare, ...(subset.trim() ? { subset: Number(subset) } : {}) });
-  const onProgress = Comlink.proxy((p: { phase: string; done: number; total: number }) => studioStore.getState().set({ importing: p }));
-
-  async function run(job: () => Promise<DatasetSummary>) {
-    studioStore.getState().set({ importing: { phase: 'listing', done: 0, total: 0 }, importError: null });
-    try {
-      const summary = await job();
-      const st = studioStore.getState();
-      st.set({ dataset: summary, importing: null, spec: { ...st.spec, task: summary.task } });
-    } catch (e) {
-      studioStore.getState().set({ importing: null, importError: asWorkerError(e) });
-    }
-  }
-
-  const importFiles = (files: FileWithPath[]) => run(() => studio().importFiles(files, opts(), onProgress));
-  const importHandle = (h: FileSystemDirectoryHandle) => run(() => studio().importDirectory(h, opts(), onProgress));
+    void loadRememberedFolder();
+  }, [loadRememberedFolder]);
 
   async function openFolder() {
     const picker = (window as unknown as { showDirectoryPicker(o?: object): Promise<FileSystemDirectoryHandle> }).showDirectoryPicker;
     try {
       const h = await picker({ mode: 'read' });
-      await idbSet(HANDLE_KEY, h).catch(() => {});
-      setSavedHandle(h);
-      await importHandle(h);
+      await rememberFolder(h);
+      await importDirectory(h);
     } catch (e) {
-      if ((e as DOMException).name !== 'AbortError') studioStore.getState().set({ importError: asWorkerError(e) });
+      if ((e as DOMException).name !== 'AbortError') studioStore.setState({ importError: toErrorInfo(e) });
     }
   }
 
@@ -82,7 +55,7 @@ export function DataPanel() {
     if (!savedHandle) return;
     const h = savedHandle as FileSystemDirectoryHandle & { requestPermission(o: object): Promise<PermissionState> };
     // Needs the click's user gesture, on the main thread.
-    if ((await h.requestPermission({ mode: 'read' })) === 'granted') await importHandle(savedHandle);
+    if ((await h.requestPermission({ mode: 'read' })) === 'granted') await importDirectory(savedHandle);
   }
 
   async function onDrop(e: React.DragEvent) {
@@ -93,9 +66,8 @@ export function DataPanel() {
     if (items.length === 1 && withHandle.getAsFileSystemHandle) {
       const h = await withHandle.getAsFileSystemHandle();
       if (h && h.kind === 'directory') {
-        await idbSet(HANDLE_KEY, h).catch(() => {});
-        setSavedHandle(h as FileSystemDirectoryHandle);
-        return importHandle(h as FileSystemDirectoryHandle);
+        await rememberFolder(h as FileSystemDirectoryHandle);
+        return importDirectory(h as FileSystemDirectoryHandle);
       }
     }
     // Entries keep folder structure; items without one (files made by a page) come as plain files.
@@ -106,10 +78,6 @@ export function DataPanel() {
       else if (file) files.push(file);
     }
     return importFiles(files);
-  }
-
-  async function sample(task: 'classify' | 'box') {
-    await run(async () => studio().loadSampleData(task, task === 'classify' ? 160 : 120, 64));
   }
 
   const report = dataset?.report;
@@ -133,7 +101,13 @@ export function DataPanel() {
         <div className="row">
           <label className="file">
             Dataset folder
-            <input type="file" aria-label="Dataset folder" {...{ webkitdirectory: '', directory: '' }} multiple onChange={(e) => e.target.files && importFiles(Array.from(e.target.files))} />
+            <input
+              type="file"
+              aria-label="Dataset folder"
+              {...{ webkitdirectory: '', directory: '' }}
+              multiple
+              onChange={(e) => e.target.files && void importFiles(Array.from(e.target.files))}
+            />
           </label>
           {hasPicker && (
             <button type="button" onClick={openFolder}>
@@ -145,29 +119,65 @@ export function DataPanel() {
               Re-grant access
             </button>
           )}
-          <button type="button" onClick={() => sample('classify')}>Try sample data (classification)</button>
-          <button type="button" onClick={() => sample('box')}>Try sample data (detection)</button>
+          <button type="button" onClick={() => void loadSample('classify')}>
+            Try sample data (classification)
+          </button>
+          <button type="button" onClick={() => void loadSample('box')}>
+            Try sample data (detection)
+          </button>
         </div>
       </div>
       <details>
         <summary>Import settings</summary>
         <div className="row">
-          <label>Store images at (px)<input type="number" min={32} max={512} value={storeSize} onChange={(e) => setStoreSize(Number(e.target.value))} /></label>
-          <label>Resize
-            <select value={resize} onChange={(e) => setResize(e.target.value as 'stretch' | 'pad')}>
+          <label>
+            Store images at (px)
+            <input type="number" min={32} max={512} value={settings.inputSize} onChange={(e) => setImportSettings({ inputSize: Number(e.target.value) })} />
+          </label>
+          <label>
+            Resize
+            <select value={settings.resize} onChange={(e) => setImportSettings({ resize: e.target.value as 'stretch' | 'pad' })}>
               <option value="stretch">Stretch to square</option>
               <option value="pad">Pad to square</option>
             </select>
           </label>
-          <label>Subset (images, stratified)<input type="number" min={2} placeholder="all" value={subset} onChange={(e) => setSubset(e.target.value)} /></label>
-          <label>Sampling seed<input type="number" min={0} value={seed} onChange={(e) => setSeed(Number(e.target.value))} /></label>
-          <label>Validation share of train<input type="number" min={0} max={0.5} step={0.05} value={valShare} onChange={(e) => setValShare(Number(e.target.value))} /></label>
+          <label>
+            Subset (images, stratified)
+            <input
+              type="number"
+              min={2}
+              placeholder="all"
+              value={settings.subset ?? ''}
+              onChange={(e) => setImportSettings({ subset: e.target.value.trim() ? Number(e.target.value) : null })}
+            />
+          </label>
+          <label>
+            Sampling seed
+            <input type="number" min={0} value={settings.seed} onChange={(e) => setImportSettings({ seed: Number(e.target.value) })} />
+          </label>
+          <label>
+            Validation share of train
+            <input
+              type="number"
+              min={0}
+              max={0.5}
+              step={0.05}
+              value={settings.valShare}
+              onChange={(e) => setImportSettings({ valShare: Number(e.target.value) })}
+            />
+          </label>
         </div>
       </details>
       {importing && (
         <div className="row">
-          <Progress value={importing.done} max={importing.total || 1} label={`${importing.phase === 'listing' ? 'Listing' : 'Decoding'}: ${fmtInt(importing.done)}${importing.total ? ` of ${fmtInt(importing.total)}` : ''}`} />
-          <button type="button" onClick={() => studio().cancelImport()}>Cancel import</button>
+          <Progress
+            value={importing.done}
+            max={importing.total || 1}
+            label={`${importing.phase === 'listing' ? 'Listing' : 'Decoding'}: ${fmtInt(importing.done)}${importing.total ? ` of ${fmtInt(importing.total)}` : ''}`}
+          />
+          <button type="button" onClick={cancelImport}>
+            Cancel import
+          </button>
         </div>
       )}
       {importError && (
@@ -180,28 +190,42 @@ export function DataPanel() {
           <h3>{dataset.name}</h3>
           {dataset.synthetic && <p className="badge synthetic">Synthetic data, generated in the browser</p>}
           <p>
-            Layout: <strong data-testid="layout">{dataset.layoutDescription}</strong>. Task: <strong>{dataset.task === 'classify' ? 'classification' : 'detection (one box per image)'}</strong>.{' '}
-            {fmtInt(dataset.total)} usable images{dataset.givenSplit ? ` (split given by the folders: ${dataset.train} train, ${dataset.test} test)` : ''}.
+            Layout: <strong data-testid="layout">{dataset.layoutDescription}</strong>. Task:{' '}
+            <strong>{dataset.task === 'classify' ? 'classification' : 'detection (one box per image)'}</strong>. {fmtInt(dataset.total)} usable images
+            {dataset.givenSplit ? ` (split given by the folders: ${dataset.train} train, ${dataset.test} test)` : ''}.
           </p>
           {dataset.layouts.length > 1 && (
-            <label>Read this folder as
+            <label>
+              Read this folder as
               <select
                 aria-label="Read this folder as"
                 value={0}
                 onChange={(e) => {
                   const l = dataset.layouts[Number(e.target.value)];
-                  if (l) void run(() => studio().reimport(l.layout, onProgress));
+                  if (l) void reimport(l.layout);
                 }}
               >
-                {dataset.layouts.map((l, i) => <option key={i} value={i}>{l.description}</option>)}
+                {dataset.layouts.map((l, i) => (
+                  <option key={i} value={i}>
+                    {l.description}
+                  </option>
+                ))}
               </select>
             </label>
           )}
           <table aria-label="Images per class" className="compact">
-            <thead><tr><th>{dataset.task === 'classify' ? 'Class' : 'Set'}</th><th>Images</th></tr></thead>
+            <thead>
+              <tr>
+                <th>{dataset.task === 'classify' ? 'Class' : 'Set'}</th>
+                <th>Images</th>
+              </tr>
+            </thead>
             <tbody>
               {Object.entries(dataset.counts).map(([k, v]) => (
-                <tr key={k}><td>{k}</td><td data-testid={`count-${k}`}>{fmtInt(v)}</td></tr>
+                <tr key={k}>
+                  <td>{k}</td>
+                  <td data-testid={`count-${k}`}>{fmtInt(v)}</td>
+                </tr>
               ))}
             </tbody>
           </table>
@@ -209,7 +233,13 @@ export function DataPanel() {
           {dataset.blocking.length > 0 && (
             <div role="alert" className="error">
               <strong>This dataset cannot be trained on yet:</strong>
-              <ul>{dataset.blocking.map((b, i) => <li key={i} data-testid="blocking">{b.code}: {b.message}</li>)}</ul>
+              <ul>
+                {dataset.blocking.map((b, i) => (
+                  <li key={i} data-testid="blocking">
+                    {b.code}: {b.message}
+                  </li>
+                ))}
+              </ul>
             </div>
           )}
           <div className="thumbs" aria-label="Preview">
@@ -223,17 +253,32 @@ export function DataPanel() {
           {report && (
             <>
               <p data-testid="skipped-count">
-                {report.counts.skipped} files skipped, {report.counts.warnings} with warnings{report.counts.unused ? `, ${report.counts.unused} not drawn into the subset` : ''}.
+                {report.counts.skipped} files skipped, {report.counts.warnings} with warnings
+                {report.counts.unused ? `, ${report.counts.unused} not drawn into the subset` : ''}.
               </p>
               {(skipped.length > 0 || warned.length > 0) && (
                 <table aria-label="Skipped files" className="compact">
-                  <thead><tr><th>File</th><th>Code</th><th>Why</th></tr></thead>
+                  <thead>
+                    <tr>
+                      <th>File</th>
+                      <th>Code</th>
+                      <th>Why</th>
+                    </tr>
+                  </thead>
                   <tbody>
                     {skipped.slice(0, 200).map((f) => (
-                      <tr key={f.path}><td>{f.path}</td><td>{f.status}</td><td>{'message' in f ? f.message : ''}</td></tr>
+                      <tr key={f.path}>
+                        <td>{f.path}</td>
+                        <td>{f.status}</td>
+                        <td>{'message' in f ? f.message : ''}</td>
+                      </tr>
                     ))}
                     {warned.slice(0, 100).map((f) => (
-                      <tr key={f.path}><td>{f.path}</td><td>{f.warnings!.map((w) => w.code).join(', ')}</td><td>{f.warnings!.map((w) => w.message).join('; ')}</td></tr>
+                      <tr key={f.path}>
+                        <td>{f.path}</td>
+                        <td>{f.warnings!.map((w) => w.code).join(', ')}</td>
+                        <td>{f.warnings!.map((w) => w.message).join('; ')}</td>
+                      </tr>
                     ))}
                   </tbody>
                 </table>

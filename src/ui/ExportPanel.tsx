@@ -6,13 +6,14 @@
  */
 import { useState } from 'react';
 import { unzipSync } from 'fflate';
-import type { EnsembleManifest } from '../engine/bundle';
-import { studio, asWorkerError } from '../worker/client';
-import { useStudio } from '../store/studio';
-import type { Thumbnail, WorkerError } from '../worker/protocol';
+import { toErrorInfo, type ErrorInfo } from '../core/errors';
+import type { Thumbnail } from '../data/summary';
+import { studioStore, useStudio } from '../store';
+import type { StudioState } from '../store/studio';
 import { download, fmt, ImageWithBoxes } from './common';
 
-type Prediction = Awaited<ReturnType<ReturnType<typeof studio>['predictFiles']>>;
+type Prediction = Awaited<ReturnType<StudioState['predictFiles']>>;
+type EnsembleManifest = Awaited<ReturnType<StudioState['openBundle']>>;
 
 export function ExportPanel() {
   const runs = useStudio((s) => s.runs);
@@ -20,7 +21,7 @@ export function ExportPanel() {
   const [key, setKey] = useState('');
   const [withTeacher, setWithTeacher] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<WorkerError | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
   const [manifest, setManifest] = useState<EnsembleManifest | null>(null);
   const [prediction, setPrediction] = useState<Prediction | null>(null);
   const active = key || done[done.length - 1]?.key || '';
@@ -30,10 +31,12 @@ export function ExportPanel() {
     setBusy(true);
     setError(null);
     try {
-      const zip = await studio().exportRun(active, withTeacher);
+      const zip = await studioStore.getState().exportRun(active, withTeacher);
       const name = `cohort-${active.replace(':', '-seed')}`;
       if (toFolder) {
-        const dir = await (window as unknown as { showDirectoryPicker(o: object): Promise<FileSystemDirectoryHandle> }).showDirectoryPicker({ mode: 'readwrite' });
+        const dir = await (window as unknown as { showDirectoryPicker(o: object): Promise<FileSystemDirectoryHandle> }).showDirectoryPicker({
+          mode: 'readwrite',
+        });
         const root = await dir.getDirectoryHandle(name, { create: true });
         for (const [path, bytes] of Object.entries(unzipSync(zip))) {
           const parts = path.split('/');
@@ -45,7 +48,7 @@ export function ExportPanel() {
         }
       } else download(`${name}.zip`, zip as Uint8Array<ArrayBuffer>, 'application/zip');
     } catch (e) {
-      if ((e as DOMException).name !== 'AbortError') setError(asWorkerError(e));
+      if ((e as DOMException).name !== 'AbortError') setError(toErrorInfo(e));
     } finally {
       setBusy(false);
     }
@@ -55,10 +58,10 @@ export function ExportPanel() {
     setError(null);
     setPrediction(null);
     try {
-      setManifest(await studio().openBundle(new Uint8Array(await file.arrayBuffer())));
+      setManifest(await studioStore.getState().openBundle(new Uint8Array(await file.arrayBuffer())));
     } catch (e) {
       setManifest(null);
-      setError(asWorkerError(e));
+      setError(toErrorInfo(e));
     }
   }
 
@@ -66,9 +69,9 @@ export function ExportPanel() {
     setBusy(true);
     setError(null);
     try {
-      setPrediction(await studio().predictFiles(files));
+      setPrediction(await studioStore.getState().predictFiles(files));
     } catch (e) {
-      setError(asWorkerError(e));
+      setError(toErrorInfo(e));
     } finally {
       setBusy(false);
     }
@@ -77,7 +80,11 @@ export function ExportPanel() {
   function csv(p: Prediction): string {
     const m = p.manifest;
     const head = m.task === 'classify' ? ['path', 'prediction', ...m.classNames!.map((c) => `p_${c}`)] : ['path', 'cx', 'cy', 'w', 'h'];
-    const lines = p.rows.map((r) => (m.task === 'classify' ? [r.path, r.label, ...r.probabilities!.map(String)] : [r.path, ...r.box!.map(String)]).map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : v)).join(','));
+    const lines = p.rows.map((r) =>
+      (m.task === 'classify' ? [r.path, r.label, ...r.probabilities!.map(String)] : [r.path, ...r.box!.map(String)])
+        .map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : v))
+        .join(','),
+    );
     return [head.join(','), ...lines].join('\n') + '\n';
   }
 
@@ -88,38 +95,74 @@ export function ExportPanel() {
         <p className="hint">Finished runs can be exported here.</p>
       ) : (
         <div className="row">
-          <label>Run
+          <label>
+            Run
             <select value={active} onChange={(e) => setKey(e.target.value)} aria-label="Run to export">
-              {done.map((r) => <option key={r.key} value={r.key}>{r.label}</option>)}
+              {done.map((r) => (
+                <option key={r.key} value={r.key}>
+                  {r.label}
+                </option>
+              ))}
             </select>
           </label>
-          <label className="check"><input type="checkbox" checked={withTeacher} onChange={(e) => setWithTeacher(e.target.checked)} /> include the teacher</label>
-          <button type="button" disabled={busy || !active} onClick={() => exportZip(false)}>Export</button>
-          {hasPicker && <button type="button" disabled={busy || !active} onClick={() => exportZip(true)}>Export to folder</button>}
+          <label className="check">
+            <input type="checkbox" checked={withTeacher} onChange={(e) => setWithTeacher(e.target.checked)} /> include the teacher
+          </label>
+          <button type="button" disabled={busy || !active} onClick={() => exportZip(false)}>
+            Export
+          </button>
+          {hasPicker && (
+            <button type="button" disabled={busy || !active} onClick={() => exportZip(true)}>
+              Export to folder
+            </button>
+          )}
         </div>
       )}
       <h3>Use an exported ensemble</h3>
       <div className="row">
-        <label className="file">Open bundle<input type="file" accept=".zip,application/zip" aria-label="Open bundle" onChange={(e) => e.target.files?.[0] && openBundle(e.target.files[0])} /></label>
+        <label className="file">
+          Open bundle
+          <input type="file" accept=".zip,application/zip" aria-label="Open bundle" onChange={(e) => e.target.files?.[0] && openBundle(e.target.files[0])} />
+        </label>
         {manifest && (
-          <label className="file">Images to predict<input type="file" aria-label="Images to predict" {...{ webkitdirectory: '' }} multiple onChange={(e) => e.target.files && predict(Array.from(e.target.files))} /></label>
+          <label className="file">
+            Images to predict
+            <input
+              type="file"
+              aria-label="Images to predict"
+              {...{ webkitdirectory: '' }}
+              multiple
+              onChange={(e) => e.target.files && predict(Array.from(e.target.files))}
+            />
+          </label>
         )}
       </div>
       {manifest && (
         <p data-testid="bundle-manifest">
-          Bundle: {manifest.task === 'classify' ? `classification (${manifest.classNames!.join(', ')})` : 'detection'}, {manifest.members.length} students ({manifest.members.map((m) => m.arch).join(', ')}), rule {manifest.rule}, input {manifest.inputSize} px.
+          Bundle: {manifest.task === 'classify' ? `classification (${manifest.classNames!.join(', ')})` : 'detection'}, {manifest.members.length} students (
+          {manifest.members.map((m) => m.arch).join(', ')}), rule {manifest.rule}, input {manifest.inputSize} px.
         </p>
       )}
-      {error && <p className="error" role="alert">{error.code}: {error.message}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error.code}: {error.message}
+        </p>
+      )}
       {prediction && (
         <>
-          <p data-testid="prediction-count">{prediction.rows.length} images predicted{prediction.skipped.length ? `, ${prediction.skipped.length} skipped` : ''}.</p>
-          <button type="button" onClick={() => download('predictions.csv', csv(prediction), 'text/csv')}>Download predictions</button>
+          <p data-testid="prediction-count">
+            {prediction.rows.length} images predicted{prediction.skipped.length ? `, ${prediction.skipped.length} skipped` : ''}.
+          </p>
+          <button type="button" onClick={() => download('predictions.csv', csv(prediction), 'text/csv')}>
+            Download predictions
+          </button>
           <div className="thumbs large">
             {prediction.thumbnails.map((t: Thumbnail, i: number) => (
               <figure key={i}>
                 <ImageWithBoxes image={t} boxes={t.box ? [{ box: t.box, colour: '#ffffff', dashed: true }] : []} display={128} />
-                <figcaption>{t.id.split('/').pop()}: {prediction.rows[i].label ?? `box ${prediction.rows[i].box!.map((v) => fmt(v, 2)).join(', ')}`}</figcaption>
+                <figcaption>
+                  {t.id.split('/').pop()}: {prediction.rows[i].label ?? `box ${prediction.rows[i].box!.map((v) => fmt(v, 2)).join(', ')}`}
+                </figcaption>
               </figure>
             ))}
           </div>

@@ -5,52 +5,58 @@
  * their IoU, sortable by IoU to find the failures.
  */
 import { useEffect, useState } from 'react';
-import { iouOf } from '../engine/metrics';
-import { studio } from '../worker/client';
-import { useStudio } from '../store/studio';
+import { iouOf } from '../core/metrics';
+
+import { studioStore, useStudio } from '../store';
+import type { Inspection } from '../store/state';
 import { fmt, ImageWithBoxes, type DrawnBox } from './common';
 import { colourOf } from './LossChart';
 
-type InspectData = NonNullable<Awaited<ReturnType<ReturnType<typeof studio>['inspect']>>>;
+type InspectData = Inspection;
 
 const GT = '#00e676';
 const ENSEMBLE = '#ffffff';
 
 export function InspectPanel() {
   const runs = useStudio((s) => s.runs);
+  const inspection = useStudio((s) => s.inspection);
   const done = runs.filter((r) => r.run && r.status === 'done');
   const [key, setKey] = useState<string>('');
-  const [data, setData] = useState<InspectData | null>(null);
   const [sort, setSort] = useState<'iou-asc' | 'iou-desc' | 'index'>('iou-asc');
   const active = key || done[done.length - 1]?.key || '';
+  const data = inspection?.key === active ? inspection.data : null;
 
   useEffect(() => {
-    let alive = true;
-    if (!active) return setData(null);
-    studio()
-      .inspect(active, 200)
-      .then((d) => alive && setData(d))
-      .catch(() => alive && setData(null));
-    return () => {
-      alive = false;
-    };
-  }, [active, done.length]);
+    if (active) void studioStore.getState().loadInspection(active);
+  }, [active]);
 
-  if (done.length === 0) return <section className="panel" aria-label="Inspect"><h2>Inspect</h2><p className="hint">Finished runs appear here.</p></section>;
+  if (done.length === 0)
+    return (
+      <section className="panel" aria-label="Inspect">
+        <h2>Inspect</h2>
+        <p className="hint">Finished runs appear here.</p>
+      </section>
+    );
 
   return (
     <section className="panel" aria-label="Inspect">
       <h2>Inspect</h2>
-      <label>Run
+      <label>
+        Run
         <select value={active} onChange={(e) => setKey(e.target.value)} aria-label="Run to inspect">
-          {done.map((r) => <option key={r.key} value={r.key}>{r.label}</option>)}
+          {done.map((r) => (
+            <option key={r.key} value={r.key}>
+              {r.label}
+            </option>
+          ))}
         </select>
       </label>
       {data && data.task === 'classify' && <Misclassified data={data} />}
       {data && data.task === 'box' && (
         <>
           <div className="row">
-            <label>Sort
+            <label>
+              Sort
               <select value={sort} onChange={(e) => setSort(e.target.value as typeof sort)} aria-label="Sort boxes">
                 <option value="iou-asc">Ensemble IoU, worst first</option>
                 <option value="iou-desc">Ensemble IoU, best first</option>
@@ -69,9 +75,19 @@ export function InspectPanel() {
 function Legend({ names, ensembles }: { names: string[]; ensembles: string[] }) {
   return (
     <ul className="legend" aria-label="Box colours">
-      <li><span style={{ background: GT }} /> ground truth</li>
-      {names.map((n) => <li key={n}><span style={{ background: colourOf(n) }} /> {n}</li>)}
-      {ensembles.map((n) => <li key={n}><span style={{ background: ENSEMBLE, border: '1px dashed #333' }} /> ensemble ({n})</li>)}
+      <li>
+        <span style={{ background: GT }} /> ground truth
+      </li>
+      {names.map((n) => (
+        <li key={n}>
+          <span style={{ background: colourOf(n) }} /> {n}
+        </li>
+      ))}
+      {ensembles.map((n) => (
+        <li key={n}>
+          <span style={{ background: ENSEMBLE, border: '1px dashed #333' }} /> ensemble ({n})
+        </li>
+      ))}
     </ul>
   );
 }
@@ -95,7 +111,9 @@ function Boxes({ data, sort }: { data: InspectData; sort: 'iou-asc' | 'iou-desc'
               <strong>ensemble IoU {fmt(iou, 2)}</strong>
               <br />
               {Object.entries(data.networks).map(([n, rows]) => (
-                <span key={n} style={{ color: colourOf(n) }}>{n} {fmt(iouOf(rows[i], data.boxes![i]), 2)} </span>
+                <span key={n} style={{ color: colourOf(n) }}>
+                  {n} {fmt(iouOf(rows[i], data.boxes![i]), 2)}{' '}
+                </span>
               ))}
             </figcaption>
           </figure>
@@ -129,7 +147,14 @@ function Misclassified({ data }: { data: InspectData }) {
               <table className="compact">
                 <tbody>
                   {Object.entries(data.networks).map(([n, rows]) => (
-                    <tr key={n}><td style={{ color: colourOf(n) }}>{n}</td>{rows[i].map((p, c) => <td key={c}>{cls(c)} {fmt(p, 2)}</td>)}</tr>
+                    <tr key={n}>
+                      <td style={{ color: colourOf(n) }}>{n}</td>
+                      {rows[i].map((p, c) => (
+                        <td key={c}>
+                          {cls(c)} {fmt(p, 2)}
+                        </td>
+                      ))}
+                    </tr>
                   ))}
                 </tbody>
               </table>

@@ -10,7 +10,12 @@ describe('curve downsampling', () => {
     expect(drawn[drawn.length - 1]).toBe(points[points.length - 1]);
     expect(points).toHaveLength(10_000);
     // evenly spaced
-    const gaps = new Set(drawn.slice(0, -1).map((p, i) => drawn[i + 1].step - p.step).slice(0, -1));
+    const gaps = new Set(
+      drawn
+        .slice(0, -1)
+        .map((p, i) => drawn[i + 1].step - p.step)
+        .slice(0, -1),
+    );
     expect(gaps.size).toBe(1);
   });
   it('short curves are drawn whole', () => {

@@ -1,6 +1,7 @@
 /** Per-step total loss of every network, downsampled for drawing (the store keeps every point). */
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { StepPoint } from '../store/studio';
+import type { Evaluation } from '../core/records';
+import type { StepPoint } from '../store/progress';
 
 export const NETWORK_COLOURS: Record<string, string> = {
   teacher: '#5b4bd6',
@@ -51,7 +52,7 @@ export function LossChart({ steps, names, term = 'total' }: { steps: StepPoint[]
 }
 
 /** Test metric (accuracy or mean IoU) per epoch for every network and ensemble of a run. */
-export function EpochChart({ evaluations, label }: { evaluations: import('../engine/trainer').Evaluation[]; label: string }) {
+export function EpochChart({ evaluations, label }: { evaluations: Evaluation[]; label: string }) {
   const keys = new Set<string>();
   const rows = evaluations.map((ev, i) => {
     const row: Record<string, number> = { epoch: i + 1 };
@@ -75,7 +76,15 @@ export function EpochChart({ evaluations, label }: { evaluations: import('../eng
           <Tooltip />
           <Legend />
           {Array.from(keys).map((k) => (
-            <Line key={k} type="linear" dataKey={k} stroke={k.startsWith('ensemble') ? (k.includes('mean') ? '#777' : '#111') : colourOf(k)} strokeDasharray={k.includes('mean') ? '4 3' : undefined} dot isAnimationActive={false} />
+            <Line
+              key={k}
+              type="linear"
+              dataKey={k}
+              stroke={k.startsWith('ensemble') ? (k.includes('mean') ? '#777' : '#111') : colourOf(k)}
+              strokeDasharray={k.includes('mean') ? '4 3' : undefined}
+              dot
+              isAnimationActive={false}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -1,19 +1,20 @@
 /**
- * Train: the experiment's progress (run and whole experiment, with ETA), pause, resume, cancel, the
+ * Train: the experiment's progress (run and whole experiment, with ETA), pause, unpause, cancel, the
  * backend and GPU memory, and live curves for the run in progress (or the one picked): every
  * network's loss and its terms per step, and the test metric per epoch for every network and
  * ensemble.
  */
-import { useState } from 'react';
-import { studio } from '../worker/client';
-import { studioStore, useStudio, type RunProgress } from '../store/studio';
+import { useEffect, useState } from 'react';
+import { studioStore, useStudio } from '../store';
+import { experimentEta, type RunProgress } from '../store/progress';
 import { EpochChart, LossChart } from './LossChart';
 import { fmt, fmtDuration, Progress } from './common';
 
 export function RunCurves({ run }: { run: RunProgress }) {
   const [term, setTerm] = useState<'total' | 'ce' | 'kd' | 'ml'>('total');
   const names = Array.from(new Set(run.steps.flatMap((s) => Object.keys(s.losses))));
-  const metric = run.evaluations[0] && Object.values(run.evaluations[0].networks)[0] && 'meanIoU' in Object.values(run.evaluations[0].networks)[0] ? 'Mean IoU' : 'Accuracy';
+  const metric =
+    run.evaluations[0] && Object.values(run.evaluations[0].networks)[0] && 'meanIoU' in Object.values(run.evaluations[0].networks)[0] ? 'Mean IoU' : 'Accuracy';
   return (
     <div className="curves" data-testid="run-curves">
       <div className="row">
@@ -26,28 +27,45 @@ export function RunCurves({ run }: { run: RunProgress }) {
           ))}
         </div>
       </div>
-      <p className="hint" data-testid="term">Showing {term === 'total' ? 'the total loss' : `the ${term.toUpperCase()} term`} (weighted by α, β, γ as in eq. 4), {run.steps.length} steps.</p>
+      <p className="hint" data-testid="term">
+        Showing {term === 'total' ? 'the total loss' : `the ${term.toUpperCase()} term`} (weighted by α, β, γ as in eq. 4), {run.steps.length} steps.
+      </p>
       <LossChart steps={run.steps} names={names} term={term} />
       <EpochChart evaluations={run.evaluations} label={metric} />
     </div>
   );
 }
 
+/** The time, updated every second while `ticking`. */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [ticking]);
+  return now;
+}
+
 export function TrainPanel() {
   const status = useStudio((s) => s.status);
   const runs = useStudio((s) => s.runs);
   const currentKey = useStudio((s) => s.currentKey);
-  const startedAt = useStudio((s) => s.startedAt);
   const totalSteps = useStudio((s) => s.totalSteps);
   const stepsDone = useStudio((s) => s.stepsDone);
+  const startedAt = useStudio((s) => s.startedAt);
+  const stepsAtStart = useStudio((s) => s.stepsAtStart);
   const backend = useStudio((s) => s.backend);
-  const gpuBytes = useStudio((s) => s.gpuBytes);
+  const memory = useStudio((s) => s.memory);
   const error = useStudio((s) => s.error);
   const [picked, setPicked] = useState<string | null>(null);
   const running = status === 'running' || status === 'paused';
-  const current = runs.find((r) => r.key === (picked ?? currentKey)) ?? runs.find((r) => r.key === currentKey) ?? runs.filter((r) => r.steps.length).slice(-1)[0];
-  const elapsed = startedAt ? Date.now() - startedAt : 0;
-  const eta = stepsDone > 0 && totalSteps > stepsDone ? (elapsed / stepsDone) * (totalSteps - stepsDone) : 0;
+  const current =
+    runs.find((r) => r.key === (picked ?? currentKey)) ?? runs.find((r) => r.key === currentKey) ?? runs.filter((r) => r.steps.length).slice(-1)[0];
+  const { pause, unpause, cancel } = studioStore.getState();
+  const now = useNow(running);
+  const eta = experimentEta({ startedAt, stepsAtStart, stepsDone, totalSteps }, now);
+  const gpuBytes = memory ? (memory.gpuBytes ?? memory.numBytes) : null;
   const last = current?.steps[current.steps.length - 1];
   const runEta = current && last && current.totalSteps > current.stepsDone ? (current.totalSteps - current.stepsDone) * last.ms : 0;
 
@@ -62,22 +80,50 @@ export function TrainPanel() {
       </div>
       <div className="actions">
         {status === 'paused' ? (
-          <button type="button" onClick={() => { studio().resume(); setStatus('running'); }}>Resume</button>
+          <button type="button" onClick={unpause}>
+            Unpause
+          </button>
         ) : (
-          <button type="button" disabled={status !== 'running'} onClick={() => { studio().pause(); setStatus('paused'); }}>Pause</button>
+          <button type="button" disabled={status !== 'running'} onClick={pause}>
+            Pause
+          </button>
         )}
-        <button type="button" disabled={!running} onClick={() => studio().cancel()}>Cancel</button>
+        <button type="button" disabled={!running} onClick={cancel}>
+          Cancel
+        </button>
       </div>
       {runs.length > 0 && (
         <>
-          <Progress value={stepsDone} max={totalSteps} label={`Experiment: ${stepsDone} of ${totalSteps} steps${eta ? `, about ${fmtDuration(eta)} left` : ''}`} />
-          {current && <Progress value={current.stepsDone} max={current.totalSteps} label={`${current.label}: ${current.stepsDone} of ${current.totalSteps} steps${runEta ? `, about ${fmtDuration(runEta)} left` : ''}`} />}
+          <Progress
+            value={stepsDone}
+            max={totalSteps}
+            label={`Experiment: ${stepsDone} of ${totalSteps} steps${eta ? `, about ${fmtDuration(eta)} left` : ''}`}
+          />
+          {current && (
+            <Progress
+              value={current.stepsDone}
+              max={current.totalSteps}
+              label={`${current.label}: ${current.stepsDone} of ${current.totalSteps} steps${runEta ? `, about ${fmtDuration(runEta)} left` : ''}`}
+            />
+          )}
         </>
       )}
-      {error && <p className="error" role="alert" data-testid="train-error">{error.code}: {error.message}</p>}
+      {error && (
+        <p className="error" role="alert" data-testid="train-error">
+          {error.code}: {error.message}
+        </p>
+      )}
       <div className="runs-list" role="list" aria-label="Runs">
         {runs.map((r) => (
-          <button key={r.key} type="button" role="listitem" className={`run ${r.status}`} aria-current={r.key === current?.key} onClick={() => setPicked(r.key)} title={r.error ? `${r.error.code}: ${r.error.message}` : undefined}>
+          <button
+            key={r.key}
+            type="button"
+            role="listitem"
+            className={`run ${r.status}`}
+            aria-current={r.key === current?.key}
+            onClick={() => setPicked(r.key)}
+            title={r.error ? `${r.error.code}: ${r.error.message}` : undefined}
+          >
             {r.label}: {r.status}
             {r.error ? ` (${r.error.code})` : ''}
           </button>
@@ -86,8 +132,4 @@ export function TrainPanel() {
       {current && <RunCurves run={current} />}
     </section>
   );
-}
-
-function setStatus(status: 'running' | 'paused') {
-  studioStore.getState().set({ status });
 }

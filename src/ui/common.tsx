@@ -1,6 +1,6 @@
 /** Small shared pieces of the studio's screens: number formats, downloads, an image with boxes. */
 import { useEffect, useRef } from 'react';
-import type { Thumbnail } from '../worker/protocol';
+import type { Thumbnail } from '../data/summary';
 
 export function fmt(v: number | null | undefined, digits = 3): string {
   return v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);

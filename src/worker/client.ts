@@ -1,11 +1,11 @@
 /**
  * The main thread's handles on the workers: the studio worker (engine, import, experiments) and the
  * planner (parameter counts on the CPU), wrapped by comlink and typed from their own APIs.
+ * Type-only imports of the workers: their code (and TensorFlow.js) never enters the page's bundle.
  */
 import * as Comlink from 'comlink';
 import type { StudioApi } from './studio.worker';
 import type { PlannerApi } from './planner.worker';
-import type { WorkerError } from './protocol';
 
 let studioRemote: Comlink.Remote<StudioApi> | null = null;
 let studioWorker: Worker | null = null;
@@ -35,10 +35,3 @@ export function planner(): Comlink.Remote<PlannerApi> {
   }
   return plannerRemote;
 }
-
-export function asWorkerError(e: unknown): WorkerError {
-  if (typeof e === 'object' && e !== null && 'code' in e && 'message' in e) return e as WorkerError;
-  return { name: 'Error', code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
-}
-
-export { Comlink };

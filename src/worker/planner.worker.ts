@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { describeNetwork } from '../engine/networks/zoo';
-import type { NetworkChoice } from '../engine/config';
+import type { NetworkChoice } from '../core/config';
 
 const ready = tf.setBackend('cpu');
 

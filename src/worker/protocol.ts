@@ -1,9 +1,10 @@
 /**
- * Plain-data types that cross the worker boundary (structured-clone safe). The worker API itself is
- * typed from the worker's functions (`StudioApi = typeof api`).
+ * Plain-data types of the studio worker that the page needs and no other room owns: which
+ * backend runs and why the preferred ones did not, and what storage holds. The worker API itself
+ * is typed from the worker's functions (`StudioApi = typeof api`).
+ *
+ * Types only: the page imports this file, so it must not import TensorFlow.js or the engine.
  */
-import type { ImportReport, Layout } from '../data/types';
-import type { NetworkDescription } from '../engine/networks/zoo';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
 
@@ -15,52 +16,11 @@ export interface BackendReport {
   fastKernels?: boolean;
 }
 
-export interface WorkerError {
-  name: 'EngineError' | 'DataError' | 'SpecError' | 'Error';
-  code: string;
-  message: string;
-  subject?: string;
-  details?: Record<string, unknown>;
-}
-
-export interface Thumbnail {
-  /** RGBA, size x size. */
-  rgba: Uint8ClampedArray;
-  size: number;
-  id: string;
-  label?: string;
-  box?: [number, number, number, number];
-}
-
-export interface DatasetSummary {
-  id: string;
-  name: string;
-  synthetic: boolean;
-  task: 'classify' | 'box';
-  classNames?: string[];
-  /** Usable images per class (classification) or in all (detection). */
-  counts: Record<string, number>;
-  total: number;
-  train: number;
-  test: number;
-  /** Size the images are stored at. */
-  size: number;
-  layoutDescription: string;
-  givenSplit: boolean;
-  report: ImportReport | null;
-  /** The layouts that fit the folder, the one used first; another can be chosen (re-import). */
-  layouts: { description: string; layout: Layout }[];
-  blocking: WorkerError[];
-  previews: Thumbnail[];
-}
-
-export interface PlanSummary {
-  networks: (NetworkDescription & { name: string; role: 'teacher' | 'student'; width: number })[];
-  /** 1 - sum(students) / teacher (Figure 2). */
-  reduction: number;
-  /** Rough peak GPU memory of the largest run, bytes. */
-  memoryBytes: number;
-  runs: number;
-  teacherTrainings: number;
-  stepsPerEpoch: number;
+/** Storage used by this origin, whether it is persistent, and the runs with checkpoints. */
+export interface StorageReport {
+  usage: number | null;
+  quota: number | null;
+  persisted: boolean | null;
+  checkpoints: string[];
+  opfs: boolean;
 }

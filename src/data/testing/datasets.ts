@@ -4,7 +4,7 @@
  * decoder. Every file is encoded by a real encoder.
  */
 import { nodeDecoder } from '../decode-node';
-import { Rng } from '../../engine/rng';
+import { Rng } from '../../core/rng';
 import type { ImageDecoder, ImageFormat, InputFile } from '../types';
 import { draw, encodeJpeg, encodePng, maskPng, memFile, type Rgba } from './fixtures';
 import { writeTiff } from './tiffWriter';
@@ -74,7 +74,12 @@ export function polypPair(w: number, h: number, rects: PolypRect[], maskFormat: 
   const rng = new Rng(seed);
   const img = draw(w, h, (x, y) => (inside(x, y) ? [230, 40, 40] : [90 + rng.int(10), 140, 70]));
   const mask =
-    maskFormat === 'png' ? maskPng(w, h, inside) : encodeJpeg(draw(w, h, (x, y) => (inside(x, y) ? [255, 255, 255] : [0, 0, 0])), 95);
+    maskFormat === 'png'
+      ? maskPng(w, h, inside)
+      : encodeJpeg(
+          draw(w, h, (x, y) => (inside(x, y) ? [255, 255, 255] : [0, 0, 0])),
+          95,
+        );
   return { image: encodeJpeg(img, 95), mask };
 }
 

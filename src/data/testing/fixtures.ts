@@ -6,7 +6,7 @@
 import jpeg from 'jpeg-js';
 import { encode as encodePngRaw } from 'fast-png';
 import { GifWriter } from 'omggif';
-import { Rng } from '../../engine/rng';
+import { Rng } from '../../core/rng';
 import type { InputFile } from '../types';
 
 export interface Rgba {

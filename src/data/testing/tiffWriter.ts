@@ -172,8 +172,7 @@ export function writeTiff(spec: TiffSpec): Uint8Array {
     dv.setUint16(at, e.tag, le);
     dv.setUint16(at + 2, e.type, le);
     dv.setUint32(at + 4, e.values.length, le);
-    const put = (base: number) =>
-      e.values.forEach((v, i) => (e.type === 3 ? dv.setUint16(base + i * 2, v, le) : dv.setUint32(base + i * 4, v, le)));
+    const put = (base: number) => e.values.forEach((v, i) => (e.type === 3 ? dv.setUint16(base + i * 2, v, le) : dv.setUint32(base + i * 4, v, le)));
     if (size(e) <= 4) put(at + 8);
     else {
       dv.setUint32(at + 8, extraAt, le);

@@ -20,17 +20,7 @@
  * sums and pass 2 (one workgroup per chunk again) folds them before normalising its chunk.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  asInternals,
-  bufferOf,
-  dispatch,
-  newOutput,
-  pipelineFor,
-  prepareInPlace,
-  scratchBuffer,
-  uniformBuffer,
-  type WebGPUBackendInternals,
-} from './runtime';
+import { asInternals, bufferOf, dispatch, newOutput, pipelineFor, prepareInPlace, scratchBuffer, uniformBuffer, type WebGPUBackendInternals } from './runtime';
 
 const THREADS = 256;
 /** Workgroups to aim for when splitting rows into chunks (a few per SM: these passes are memory-bound). */
@@ -132,9 +122,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
  * `single`), then the element-wise output over this workgroup's rows.
  */
 function applyShader(ct: number, rl: number, backward: boolean, single: boolean): string {
-  const inputs = backward
-    ? ['x', 'dy', 'gamma', 'stats']
-    : ['x', 'gamma', 'beta'];
+  const inputs = backward ? ['x', 'dy', 'gamma', 'stats'] : ['x', 'gamma', 'beta'];
   // Outputs: forward y, stats, movingMean, movingVariance; backward dx, dgamma, dbeta.
   const outputs = backward ? ['dx', 'dgamma', 'dbeta'] : ['y', 'statsOut', 'movingMean', 'movingVar'];
   let binding = 0;
@@ -142,7 +130,7 @@ function applyShader(ct: number, rl: number, backward: boolean, single: boolean)
   for (const o of outputs) decl.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${o}: array<f32>;`);
   for (const i of inputs) decl.push(`@group(0) @binding(${binding++}) var<storage, read> ${i}: array<f32>;`);
   if (!single) decl.push(`@group(0) @binding(${binding++}) var<storage, read> part: array<f32>;`);
-  decl.push(`@group(0) @binding(${binding++}) var<uniform> u: U;`);
+  decl.push(`@group(0) @binding(${binding}) var<uniform> u: U;`);
   const center = backward ? 'stats[c]' : 'x[c]';
   const accumulate = single
     ? backward
@@ -303,7 +291,10 @@ export function batchNormTrain4(
   movingVariance: tf.Tensor,
   attrs: BatchNormTrainAttrs,
 ): [tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(BN_TRAIN, { x, gamma, beta, movingMean, movingVariance }, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor];
+  return tf.engine().runKernel(BN_TRAIN, { x, gamma, beta, movingMean, movingVariance }, attrs as unknown as tf.NamedAttrMap) as unknown as [
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }
 
 /** Gradient of `batchNormTrain4`'s y with respect to x, gamma and beta. */

@@ -162,10 +162,24 @@ export function makeConv2DBackpropFilter(stock: tf.KernelFunc): tf.KernelFunc {
     const Kc = Math.ceil(Math.ceil(K / splits) / TK) * TK;
     const used = Math.ceil(K / Kc);
     const u = intUniforms(b, [
-      info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-      info.outHeight, info.outWidth, info.outChannels, info.filterWidth,
-      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
-      info.dilationHeight, info.dilationWidth, M, N, K, Kc,
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.outChannels,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      info.dilationHeight,
+      info.dilationWidth,
+      M,
+      N,
+      K,
+      Kc,
     ]);
     const gemm = pipelineFor(b, 'cohort_conv2d_backprop_filter', gemmShader);
     const wg: [number, number, number] = [Math.ceil(N / TN), Math.ceil(M / TM), used];

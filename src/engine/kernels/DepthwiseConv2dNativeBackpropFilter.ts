@@ -110,8 +110,18 @@ export function makeDepthwiseConv2dNativeBackpropFilter(stock: tf.KernelFunc): t
     const rowsPerChunk = Math.ceil(rows / chunks);
     chunks = Math.ceil(rows / rowsPerChunk);
     const u = intUniforms(b, [
-      info.batchSize, info.inHeight, info.inWidth, C, info.outHeight, info.outWidth, info.filterWidth,
-      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, rowsPerChunk,
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      C,
+      info.outHeight,
+      info.outWidth,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      rowsPerChunk,
     ]);
     const p = pipelineFor(b, `cohort_depthwise_backprop_filter_${taps}`, () => shader(taps));
     if (chunks === 1) {

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormGrad4, batchNormTrain4 } from './BatchNormTrain';
-import { fastKernelsActive } from './fastKernels';
+import { fastKernelsActive } from './state';
 import { ensureExclusive, webgpuBackend } from './runtime';
 
 type BnArgs = Parameters<typeof tf.layers.batchNormalization>[0];

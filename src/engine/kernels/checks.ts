@@ -285,7 +285,14 @@ async function checkActivationGrad(kernel: string, f: (x: tf.Tensor) => tf.Tenso
 }
 
 export async function runAllChecks(opts: { includeFlags?: boolean } = {}): Promise<CheckResult[]> {
-  const all = [...(await checkSgdMomentum()), ...(await checkReluGrad()), ...(await checkSigmoidGrad()), ...(await checkConv2DBackpropFilter()), ...(await checkDepthwiseBackpropFilter()), ...(await checkBatchNorm())];
+  const all = [
+    ...(await checkSgdMomentum()),
+    ...(await checkReluGrad()),
+    ...(await checkSigmoidGrad()),
+    ...(await checkConv2DBackpropFilter()),
+    ...(await checkDepthwiseBackpropFilter()),
+    ...(await checkBatchNorm()),
+  ];
   if (opts.includeFlags !== false) all.push(...(await checkConv2DBackpropInputFlag()));
   return all;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateClassification } from '../../data/synthetic';
 import { assembleBatch } from '../batch';
-import { defaultRunConfig } from '../config';
+import { defaultRunConfig } from '../../core/config';
 import { buildCohort, makeTrainee, trainStep, type PhaseSpec } from '../trainer';
 import { relativeError } from './checks';
 import { disableFastKernels, enableFastKernels, fastKernelsActive } from './fastKernels';
@@ -31,10 +31,16 @@ describe.skipIf(!gpuTestsEnabled)('fast kernels switch (WebGPU)', () => {
       inputSize: 32,
       batchSize: 4,
       teacher: { arch: 'resnet18', width: 0.125 },
-      students: [{ arch: 'resnet18', width: 0.125 }, { arch: 'resnet18', width: 0.125 }],
+      students: [
+        { arch: 'resnet18', width: 0.125 },
+        { arch: 'resnet18', width: 0.125 },
+      ],
     });
     const data = generateClassification({ count: 8, size: 32, seed: 2 });
-    const batches = [[0, 1, 2, 3], [4, 5, 6, 7]].map((idx) => assembleBatch(data, idx, c.normalization, c.classes));
+    const batches = [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ].map((idx) => assembleBatch(data, idx, c.normalization, c.classes));
     const run = async (fast: boolean) => {
       if (fast) enableFastKernels();
       else disableFastKernels();

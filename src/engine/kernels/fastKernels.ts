@@ -21,6 +21,9 @@ import { makeConv2DBackpropFilter } from './Conv2DBackpropFilter';
 import { makeDepthwiseConv2dNativeBackpropFilter } from './DepthwiseConv2dNativeBackpropFilter';
 import { registerBatchNormKernels } from './BatchNormTrain';
 import { installGradientOverrides, removeGradientOverrides } from './gradients';
+import { fastKernelsEnabled, setFastKernelsEnabled } from './state';
+
+export { fastKernelsActive, fastKernelsEnabled } from './state';
 
 const BACKEND = 'webgpu';
 
@@ -40,7 +43,6 @@ const OVERRIDES: Override[] = [
  */
 export const FAST_FLAGS: Record<string, number | boolean> = {};
 
-let enabled = false;
 const savedKernels = new Map<string, tf.KernelConfig>();
 const savedFlags = new Map<string, number | boolean>();
 
@@ -50,7 +52,7 @@ export interface FastKernelOptions {
 }
 
 export function enableFastKernels(opts: FastKernelOptions = {}): void {
-  if (enabled) disableFastKernels();
+  if (fastKernelsEnabled()) disableFastKernels();
   for (const o of OVERRIDES) {
     const stock = tf.getKernel(o.kernelName, BACKEND);
     if (!stock) {
@@ -66,7 +68,7 @@ export function enableFastKernels(opts: FastKernelOptions = {}): void {
     savedFlags.set(k, tf.env().get(k) as number | boolean);
     tf.env().set(k, v);
   }
-  enabled = true;
+  setFastKernelsEnabled(true);
 }
 
 export function disableFastKernels(): void {
@@ -78,14 +80,5 @@ export function disableFastKernels(): void {
   removeGradientOverrides();
   for (const [k, v] of savedFlags) tf.env().set(k, v);
   savedFlags.clear();
-  enabled = false;
-}
-
-export function fastKernelsEnabled(): boolean {
-  return enabled;
-}
-
-/** True when the fast kernels are on and the active backend is WebGPU. */
-export function fastKernelsActive(): boolean {
-  return enabled && tf.getBackend() === BACKEND;
+  setFastKernelsEnabled(false);
 }

@@ -4,7 +4,7 @@
  * gradient elsewhere). `removeGradientOverrides` restores the stock gradient configs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastKernelsActive } from './fastKernels';
+import { fastKernelsActive } from './state';
 import { registerReluGradKernel, RELU_GRAD } from './ReluGrad';
 import { registerSigmoidGradKernel, SIGMOID_GRAD } from './SigmoidGrad';
 

@@ -25,7 +25,7 @@ let ready: Promise<DawnInfo> | null = null;
  * Dawn's `create` (e.g. 'enable-dawn-features=allow_unsafe_apis', which exposes timestamp queries
  * for profiling).
  */
-export function useDawn(dawnModule = 'webgpu', dawnFlags: string[] = []): Promise<DawnInfo> {
+export function startDawn(dawnModule = 'webgpu', dawnFlags: string[] = []): Promise<DawnInfo> {
   ready ??= (async () => {
     const dawn = (await import(/* @vite-ignore */ dawnModule)) as {
       create: (flags: string[]) => GPU;

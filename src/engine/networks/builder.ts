@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SeededDropout } from '../customLayers';
 import { fastBatchNormalization } from '../kernels/FastBatchNorm';
-import { deriveSeed } from '../rng';
+import { deriveSeed } from '../../core/rng';
 
 export type ST = tf.SymbolicTensor;
 export type Act = 'relu' | 'relu6' | 'silu' | 'sigmoid';
@@ -80,7 +80,16 @@ export class NetBuilder {
   }
 
   zeroPad(x: ST, pad: number, name: string): ST {
-    return apply(tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: this.name(name) }), x);
+    return apply(
+      tf.layers.zeroPadding2d({
+        padding: [
+          [pad, pad],
+          [pad, pad],
+        ],
+        name: this.name(name),
+      }),
+      x,
+    );
   }
 
   /** Resolve PyTorch padding to tfjs: returns the (possibly padded) input and the tfjs mode. */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../errors';
+import { EngineError } from '../../core/errors';
 import {
   AdaptiveAveragePooling2D,
   SeededDropout,
@@ -104,10 +104,13 @@ describe('gradients reach every trainable weight', () => {
       tf.tidy(() => {
         const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 5);
         const labels = tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3);
-        const { grads } = tf.variableGrads(() => {
-          const logits = model.apply(x, { training: true }) as tf.Tensor;
-          return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-        }, model.trainableWeights.map((w) => w.read() as tf.Variable));
+        const { grads } = tf.variableGrads(
+          () => {
+            const logits = model.apply(x, { training: true }) as tf.Tensor;
+            return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+          },
+          model.trainableWeights.map((w) => w.read() as tf.Variable),
+        );
         for (const w of model.trainableWeights) {
           const g = grads[w.name];
           expect(g, w.name).toBeDefined();
@@ -233,7 +236,10 @@ describe('seeding', () => {
       const wc = weightsOf(c);
       expect(wc).not.toEqual(wa);
       // Kernels differ, not only some of them.
-      const kernels = a.getWeights().map((w, i) => [w, i] as const).filter(([w]) => w.shape.length === 4);
+      const kernels = a
+        .getWeights()
+        .map((w, i) => [w, i] as const)
+        .filter(([w]) => w.shape.length === 4);
       for (const [, i] of kernels) expect(wc[i]).not.toEqual(wa[i]);
     } finally {
       a.dispose();
@@ -357,7 +363,12 @@ describe('AdaptiveAveragePooling2D', () => {
   });
 
   it('matches a loop reference on overlapping, non-square cases', () => {
-    for (const [h, w, oh, ow] of [[10, 10, 7, 7], [5, 3, 7, 7], [9, 13, 4, 6], [13, 5, 7, 2]]) {
+    for (const [h, w, oh, ow] of [
+      [10, 10, 7, 7],
+      [5, 3, 7, 7],
+      [9, 13, 4, 6],
+      [13, 5, 7, 2],
+    ]) {
       tf.tidy(() => {
         const x = tf.randomNormal([2, h, w, 3], 0, 1, 'float32', h * 100 + w) as tf.Tensor4D;
         const ref = referencePool(x.arraySync(), oh, ow).flat(3);
@@ -376,7 +387,11 @@ describe('AdaptiveAveragePooling2D', () => {
       // Per axis, each input feeds three full bins and half of the shared one: 3.5; squared in 2-D.
       expectClose(g, [12.25, 12.25, 12.25, 12.25]);
       const x2 = tf.randomNormal([1, 10, 6, 2], 0, 1, 'float32', 3);
-      const g2 = tf.grad((t: tf.Tensor) => adaptiveAvgPool2d(t as tf.Tensor4D, 7, 4).square().sum())(x2);
+      const g2 = tf.grad((t: tf.Tensor) =>
+        adaptiveAvgPool2d(t as tf.Tensor4D, 7, 4)
+          .square()
+          .sum(),
+      )(x2);
       expect(g2.shape).toEqual([1, 10, 6, 2]);
       expect(Array.from(g2.dataSync()).every(Number.isFinite)).toBe(true);
     });

@@ -17,7 +17,7 @@
  * puts BatchNormalization in batch-statistics mode. No DOM: runs in a Web Worker and in Node.
  */
 import * as tf from '@tensorflow/tfjs';
-import { EngineError } from '../errors';
+import { EngineError } from '../../core/errors';
 import { initializeWeights } from '../init';
 import '../customLayers';
 import { NetBuilder, type Trunk } from './builder';
@@ -27,7 +27,7 @@ import { buildMobileNetV2 } from './mobilenetv2';
 import { buildResNet } from './resnet';
 import { buildVgg } from './vgg';
 
-import { ARCHS, isArch, type Arch, type Task } from './archs';
+import { ARCHS, isArch, type Arch, type Task } from '../../core/archs';
 
 export { ARCHS, isArch };
 export type { Arch, Task };
@@ -46,7 +46,6 @@ export interface NetworkSpec {
   /** Model name and layer-name prefix (default: the arch). */
   name?: string;
 }
-
 
 /** The layer-name prefix for a spec: spec.name ?? arch, made a valid tfjs weight-name fragment. */
 export function layerPrefix(spec: Pick<NetworkSpec, 'arch' | 'name'>): string {

@@ -6,7 +6,10 @@ describe('metrics', () => {
     // labels: 0,0,0,1,1 ; predictions: 0,0,1,1,0
     const probs = [0.9, 0.1, 0.8, 0.2, 0.4, 0.6, 0.3, 0.7, 0.55, 0.45];
     const m = classificationMetrics(probs, [0, 0, 0, 1, 1], 2);
-    expect(m.confusion).toEqual([[2, 1], [1, 1]]);
+    expect(m.confusion).toEqual([
+      [2, 1],
+      [1, 1],
+    ]);
     expect(m.accuracy).toBeCloseTo(3 / 5);
     expect(m.sensitivity[1]).toBeCloseTo(1 / 2); // class 1: tp 1, fn 1
     expect(m.specificity[1]).toBeCloseTo(2 / 3); // tn 2, fp 1

@@ -3,7 +3,7 @@
  * are the paper's (METHOD.md). `validateRunConfig` names the first problem before any GPU work.
  */
 import { EngineError } from './errors';
-import { isArch, ARCHS, type Task } from './networks/archs';
+import { isArch, ARCHS, type Task } from './archs';
 
 export const MODES = ['kd', 'ml', 'kdml_online', 'kdml_offline', 'independent'] as const;
 export type Mode = (typeof MODES)[number];
@@ -109,6 +109,12 @@ export function defaultRunConfig(overrides: Partial<RunConfig> = {}): RunConfig 
     boxEnsemble: 'mean',
     ...overrides,
   };
+}
+
+/** Optimisation steps per epoch for a training set of `trainCount` images. */
+export function stepsPerEpochFor(c: Pick<RunConfig, 'batchSize' | 'stepsPerEpoch'>, trainCount: number): number {
+  const full = Math.ceil(trainCount / c.batchSize);
+  return c.stepsPerEpoch ? Math.min(c.stepsPerEpoch, full) : full;
 }
 
 function invalid(field: string, message: string): never {

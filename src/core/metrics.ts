@@ -127,10 +127,14 @@ export function classificationMetrics(scores: ArrayLike<number>, labels: ArrayLi
 
 /** IoU of two (cx, cy, w, h) boxes, in plain numbers. */
 export function iouOf(a: ArrayLike<number>, b: ArrayLike<number>, ai = 0, bi = 0): number {
-  const ax1 = a[ai] - a[ai + 2] / 2, ay1 = a[ai + 1] - a[ai + 3] / 2;
-  const ax2 = a[ai] + a[ai + 2] / 2, ay2 = a[ai + 1] + a[ai + 3] / 2;
-  const bx1 = b[bi] - b[bi + 2] / 2, by1 = b[bi + 1] - b[bi + 3] / 2;
-  const bx2 = b[bi] + b[bi + 2] / 2, by2 = b[bi + 1] + b[bi + 3] / 2;
+  const ax1 = a[ai] - a[ai + 2] / 2,
+    ay1 = a[ai + 1] - a[ai + 3] / 2;
+  const ax2 = a[ai] + a[ai + 2] / 2,
+    ay2 = a[ai + 1] + a[ai + 3] / 2;
+  const bx1 = b[bi] - b[bi + 2] / 2,
+    by1 = b[bi + 1] - b[bi + 3] / 2;
+  const bx2 = b[bi] + b[bi + 2] / 2,
+    by2 = b[bi + 1] + b[bi + 3] / 2;
   const iw = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1));
   const ih = Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
   const inter = iw * ih;

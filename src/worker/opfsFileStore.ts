@@ -4,7 +4,7 @@
  * mid-write leaves the previous file as it was. Paths are '/'-separated under the origin's root.
  * Works in a dedicated worker (and on the main thread); no other DOM.
  */
-import type { CheckpointFiles } from '../engine/checkpoint';
+import type { FileStore } from '../core/files';
 
 export function opfsAvailable(): boolean {
   return typeof navigator !== 'undefined' && !!navigator.storage && typeof navigator.storage.getDirectory === 'function';
@@ -23,7 +23,7 @@ async function dirOf(path: string, create: boolean): Promise<{ dir: FileSystemDi
   return { dir, name: parts[parts.length - 1] };
 }
 
-export class OpfsFiles implements CheckpointFiles {
+export class OpfsFileStore implements FileStore {
   async write(path: string, bytes: Uint8Array): Promise<void> {
     const at = await dirOf(path, true);
     const fh = await at!.dir.getFileHandle(at!.name, { create: true });

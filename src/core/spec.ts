@@ -3,8 +3,19 @@
  * networks, hyperparameters, methods, seeds, epochs, backend). The studio and the command line read
  * the same spec. `parseSpec` validates a parsed JSON value and names every bad field.
  */
-import { MODES, PAPER_DEFAULTS, IMAGENET_NORMALIZATION, defaultRunConfig, usesPeers, type Mode, type RunConfig, type NetworkChoice, type AugmentConfig } from '../engine/config';
-import { ARCHS, isArch } from '../engine/networks/archs';
+import {
+  MODES,
+  PAPER_DEFAULTS,
+  IMAGENET_NORMALIZATION,
+  defaultRunConfig,
+  usesPeers,
+  type Mode,
+  type RunConfig,
+  type NetworkChoice,
+  type AugmentConfig,
+} from './config';
+import { ARCHS, isArch } from './archs';
+import { SpecError, type SpecIssue } from './errors';
 
 export const SPEC_VERSION = 1;
 
@@ -33,22 +44,6 @@ export interface ExperimentSpec {
   methods: Mode[];
   seeds: number[];
   backend: 'auto' | 'webgpu' | 'webgl' | 'cpu';
-}
-
-export interface SpecIssue {
-  /** Dotted path of the bad field, e.g. "hyper.lr" or "students[1].arch". */
-  field: string;
-  message: string;
-}
-
-export class SpecError extends Error {
-  readonly code = 'INVALID_SPEC';
-  readonly issues: SpecIssue[];
-  constructor(issues: SpecIssue[]) {
-    super(`The experiment spec is invalid:\n${issues.map((i) => `- ${i.field}: ${i.message}`).join('\n')}`);
-    this.name = 'SpecError';
-    this.issues = issues;
-  }
 }
 
 export function defaultSpec(over: Partial<ExperimentSpec> = {}): ExperimentSpec {
@@ -158,13 +153,15 @@ export function parseSpec(value: unknown): ExperimentSpec {
     else {
       methods = [];
       value.methods.forEach((m, i) => {
-        if (typeof m !== 'string' || !(MODES as readonly string[]).includes(m)) bad(`methods[${i}]`, `unknown method ${JSON.stringify(m)}; known: ${MODES.join(', ')}`);
+        if (typeof m !== 'string' || !(MODES as readonly string[]).includes(m))
+          bad(`methods[${i}]`, `unknown method ${JSON.stringify(m)}; known: ${MODES.join(', ')}`);
         else if (methods.includes(m as Mode)) bad(`methods[${i}]`, `"${m}" is listed twice`);
         else methods.push(m as Mode);
       });
     }
   }
-  if (methods.some(usesPeers) && students.length < 2) bad('students', `mutual learning (${methods.filter(usesPeers).join(', ')}) needs at least 2 students, got ${students.length}`);
+  if (methods.some(usesPeers) && students.length < 2)
+    bad('students', `mutual learning (${methods.filter(usesPeers).join(', ')}) needs at least 2 students, got ${students.length}`);
   let seeds = d.seeds;
   if (value.seeds !== undefined) {
     if (!Array.isArray(value.seeds) || value.seeds.length === 0) bad('seeds', 'must be a non-empty array of integers');

@@ -3,11 +3,10 @@
  * Figure 2 (1 - students / teacher), a rough GPU memory estimate of the largest run, the number of
  * runs and teacher pre-trainings.
  */
-import { usesTeacher } from '../engine/config';
+import { stepsPerEpochFor, usesTeacher } from '../core/config';
 import type { NetworkDescription } from '../engine/networks/zoo';
-import type { PlanSummary } from '../worker/protocol';
 import { teacherTrainingsNeeded } from './runs';
-import type { ExperimentSpec } from './spec';
+import type { ExperimentSpec } from '../core/spec';
 
 /**
  * Bytes of a training step, roughly: weights, gradients and momentum (3 x params x 4 bytes) for each
@@ -21,14 +20,25 @@ export function estimateMemory(trained: NetworkDescription[], frozen: NetworkDes
   return bytes;
 }
 
-export function planSummary(spec: ExperimentSpec, teacher: NetworkDescription, students: NetworkDescription[], trainCount: number): PlanSummary {
+export interface ExperimentEstimate {
+  networks: (NetworkDescription & { name: string; role: 'teacher' | 'student'; width: number })[];
+  /** 1 - sum(students) / teacher (Figure 2). */
+  reduction: number;
+  /** Rough peak GPU memory of the largest run, bytes. */
+  memoryBytes: number;
+  runs: number;
+  teacherTrainings: number;
+  stepsPerEpoch: number;
+}
+
+/** The estimate of `spec` from its networks' descriptions (the planner worker builds them). */
+export function estimateExperiment(spec: ExperimentSpec, teacher: NetworkDescription, students: NetworkDescription[], trainCount: number): ExperimentEstimate {
   const withTeacher = spec.methods.some(usesTeacher);
   const online = spec.methods.includes('kdml_online');
   const memoryBytes = Math.max(
     estimateMemory(online ? [teacher, ...students] : students, withTeacher && !online ? [teacher] : [], spec.hyper.batchSize),
     withTeacher ? estimateMemory([teacher], [], spec.hyper.batchSize) : 0,
   );
-  const full = Math.ceil(trainCount / spec.hyper.batchSize);
   return {
     networks: [
       { ...teacher, name: 'teacher', role: 'teacher', width: spec.teacher.width ?? 1 },
@@ -38,6 +48,6 @@ export function planSummary(spec: ExperimentSpec, teacher: NetworkDescription, s
     memoryBytes,
     runs: spec.methods.length * spec.seeds.length,
     teacherTrainings: teacherTrainingsNeeded(spec),
-    stepsPerEpoch: spec.hyper.stepsPerEpoch ? Math.min(spec.hyper.stepsPerEpoch, full) : full,
+    stepsPerEpoch: stepsPerEpochFor(spec.hyper, trainCount),
   };
 }

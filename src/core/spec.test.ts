@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSpec, parseSpec, SpecError } from './spec';
+import { defaultSpec, parseSpec } from './spec';
+import { SpecError } from './errors';
 
 function issuesOf(v: unknown): string[] {
   try {

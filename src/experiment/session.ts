@@ -1,0 +1,206 @@
+/**
+ * An experiment session: from a dataset (imported or generated) and a spec to a finished
+ * experiment. It checks that the spec fits the dataset, brings the images to the spec's input
+ * size, gives each seed its split, keeps the journal and the checkpoints (where it is given
+ * storage), and runs the scheduler. The studio's worker and the command line both run experiments
+ * through `runSession`, so they cannot drift apart.
+ *
+ * Owns: `Study` (a dataset as an experiment needs it), the session's checks and its storage
+ * (`SessionStorage`: checkpoints and journal over one `FileStore`). No DOM: it runs in the worker
+ * and in Node.
+ */
+import { EngineError, toErrorInfo, type ErrorCode, type ErrorInfo } from '../core/errors';
+import type { FileStore } from '../core/files';
+import type { ExperimentEvent, PlannedRun } from '../core/events';
+import type { DatasetInfo, ExperimentResult } from '../core/results';
+import type { Samples, TrainData } from '../core/samples';
+import { parseSpec, type ExperimentSpec } from '../core/spec';
+import { countsOf } from '../data/summary';
+import { generateClassification, generateDetection } from '../data/synthetic';
+import type { ImportResult, Task } from '../data/types';
+import { CheckpointStore } from '../engine/checkpoint';
+import type { RunResult } from '../engine/trainer';
+import { pick, resample, splitForSeed, type SplitPolicy } from './datasets';
+import { Journal, type DatasetIdentity, type JournalEntry } from './journal';
+import { runExperiment } from './scheduler';
+
+/** A dataset as an experiment needs it. */
+export interface Study {
+  identity: DatasetIdentity;
+  /** What results.json records of it. */
+  info: DatasetInfo;
+  /** Every usable image, at the size it was stored at. */
+  samples: Samples;
+  /** The split the folders gave (indices into `samples`), used for every seed. */
+  given?: { train: number[]; test: number[] };
+  /** Why it cannot be trained on, if it cannot. */
+  blocking: ErrorInfo[];
+}
+
+/** An import as a study. Its samples are ordered train, val, test; a folder-given split is kept. */
+export function studyFromImport(name: string, r: ImportResult, id = `import-${Date.now()}`): Study {
+  const s = r.samples;
+  const task: Task = r.task ?? 'classify';
+  const givenSplit = r.report.settings.split === 'folders';
+  const nTrain = r.split.train.count + (r.split.val?.count ?? 0);
+  return {
+    identity: { id, name, synthetic: false, task, total: s.count },
+    info: { name, classNames: r.classNames, counts: countsOf(s, r.classNames), layout: r.report.layoutDescription },
+    samples: s,
+    given: givenSplit
+      ? { train: Array.from({ length: nTrain }, (_, i) => i), test: Array.from({ length: r.split.test.count }, (_, i) => nTrain + i) }
+      : undefined,
+    blocking: r.blocking.map((b) => b.toJSON()),
+  };
+}
+
+/** Generated sample data (clearly synthetic), stored at `size` px. */
+export function studyFromSample(task: Task, count: number, size: number): Study {
+  const g = task === 'classify' ? generateClassification({ count, size, seed: 7 }) : generateDetection({ count, size, seed: 8 });
+  const classNames = task === 'classify' ? (g as ReturnType<typeof generateClassification>).classNames : undefined;
+  const samples: Samples = { images: g.images, count: g.count, size: g.size, labels: g.labels, boxes: g.boxes, ids: g.ids };
+  const name = task === 'classify' ? 'Sample data: synthetic histology tiles (MSS / MSIMUT)' : 'Sample data: synthetic endoscopy frames with one polyp';
+  return {
+    identity: { id: `sample-${task}-${count}-${size}`, name, synthetic: true, task, total: count, sample: { task, count, size } },
+    info: { name, classNames, counts: countsOf(samples, classNames), layout: 'generated in the browser (synthetic)' },
+    samples,
+    blocking: [],
+  };
+}
+
+/** Checkpoints and the journal, over one file store. */
+export class SessionStorage {
+  readonly checkpoints: CheckpointStore;
+  readonly journal: Journal;
+
+  constructor(readonly files: FileStore) {
+    this.checkpoints = new CheckpointStore(files);
+    this.journal = new Journal(files);
+  }
+
+  /** Forget the interrupted experiment and every checkpoint. */
+  async discard(): Promise<void> {
+    await this.journal.remove();
+    await this.deleteCheckpoints();
+  }
+
+  async deleteCheckpoints(): Promise<void> {
+    for (const k of await this.checkpoints.keys()) await this.checkpoints.remove(k);
+  }
+}
+
+export interface SessionOptions {
+  /** Checkpoints and the journal; without it the session keeps neither and cannot resume. */
+  storage?: SessionStorage;
+  /** Continue the interrupted experiment of `storage`'s journal instead of starting one. */
+  resume?: boolean;
+  onRunError?: 'continue' | 'stop';
+  /** Checkpoint every this many steps as well as at every epoch's end (0 or absent: epochs only). */
+  checkpointEverySteps?: number;
+  signal?: AbortSignal;
+  /** Awaited before every step (pause); may throw to stop the run (a lost GPU). */
+  gate?: () => Promise<void>;
+  /** Set `requested` to have the run in progress checkpoint after its next step. */
+  flush?: { requested: boolean };
+  classifyError?: (e: unknown) => { code: ErrorCode; message: string } | null;
+  onEvent?: (e: ExperimentEvent) => void;
+  /** Each finished run's trained networks and its data, before the networks are freed. */
+  onRunModels?: (run: PlannedRun, result: RunResult, data: TrainData) => void | Promise<void>;
+}
+
+function checkStudy(spec: ExperimentSpec, study: Study | null, previous: JournalEntry | null): asserts study is Study {
+  if (!study) throw new EngineError('EMPTY_DATASET', 'Load a dataset first (drop a folder or try the sample data)');
+  if (study.blocking.length) throw new EngineError('EMPTY_DATASET', `The dataset cannot be trained on: ${study.blocking.map((b) => b.message).join('; ')}`);
+  if (spec.task !== study.identity.task)
+    throw new EngineError('INVALID_CONFIG', `The spec's task is ${spec.task} but the dataset is for ${study.identity.task}`, 'task');
+  if (previous && (previous.dataset.name !== study.identity.name || previous.dataset.total !== study.identity.total)) {
+    throw new EngineError(
+      'INVALID_CONFIG',
+      `This experiment was trained on "${previous.dataset.name}" (${previous.dataset.total} images); load that dataset again, then resume`,
+      'dataset',
+    );
+  }
+}
+
+/**
+ * Run every method x seed of a spec on a study. With storage, every run checkpoints, the journal
+ * records the finished runs, and `resume` continues the journal's experiment (its own spec) from
+ * its finished runs and checkpoints. Throws typed errors before any training when the spec, the
+ * dataset or the journal does not fit.
+ */
+export async function runSession(specValue: unknown, study: Study | null, opts: SessionOptions = {}): Promise<ExperimentResult> {
+  const { storage } = opts;
+  const previous = opts.resume && storage ? await storage.journal.read() : null;
+  if (opts.resume && !previous) throw new EngineError('INVALID_CONFIG', 'There is no interrupted experiment to resume');
+  const spec = parseSpec(previous ? previous.spec : specValue);
+  checkStudy(spec, study, previous);
+  // A new experiment: the old one's checkpoints go.
+  if (storage && !previous) await storage.deleteCheckpoints();
+
+  const samples = resample(study.samples, spec.inputSize);
+  const policy: SplitPolicy = { testShare: spec.data.testShare, splitSeed: spec.data.splitSeed, classNames: study.info.classNames, given: study.given };
+  const entry: JournalEntry | null = storage
+    ? {
+        version: 1,
+        spec,
+        dataset: study.identity,
+        startedAt: previous?.startedAt ?? new Date().toISOString(),
+        completed: previous?.completed ?? [],
+        planned: spec.methods.length * spec.seeds.length,
+        status: 'running',
+      }
+    : null;
+  if (storage && entry) await storage.journal.write(entry);
+  try {
+    const result = await runExperiment(
+      spec,
+      (seed) => {
+        const parts = splitForSeed(samples, policy, seed);
+        return { train: pick(samples, parts.train), test: pick(samples, parts.test) };
+      },
+      study.info,
+      {
+        signal: opts.signal,
+        onRunError: opts.onRunError,
+        store: storage?.checkpoints,
+        checkpointEverySteps: opts.checkpointEverySteps && opts.checkpointEverySteps > 0 ? opts.checkpointEverySteps : undefined,
+        completed: entry?.completed,
+        flush: opts.flush,
+        gate: opts.gate,
+        classifyError: opts.classifyError,
+        trainCount: (seed) => splitForSeed(samples, policy, seed).train.length,
+        onRunModels: opts.onRunModels,
+        onEvent: (e) => {
+          if (
+            storage &&
+            entry &&
+            e.type === 'run-end' &&
+            e.record.status === 'done' &&
+            !entry.completed.some((r) => r.method === e.record.method && r.seed === e.record.seed)
+          ) {
+            entry.completed.push(e.record);
+            void storage.journal.write(entry).catch(() => {});
+          }
+          opts.onEvent?.(e);
+        },
+      },
+    );
+    if (storage && entry) {
+      if (result.status === 'done') await storage.journal.remove();
+      else {
+        const failed = result.runs.find((r) => r.status === 'failed');
+        entry.status = result.status === 'cancelled' ? 'cancelled' : 'stopped';
+        if (failed?.error) entry.error = { name: 'EngineError', code: failed.error.code, message: failed.error.message };
+        await storage.journal.write(entry).catch(() => {});
+      }
+    }
+    return result;
+  } catch (e) {
+    if (storage && entry) {
+      entry.status = 'stopped';
+      entry.error = toErrorInfo(e);
+      await storage.journal.write(entry).catch(() => {});
+    }
+    throw e;
+  }
+}

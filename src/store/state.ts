@@ -1,0 +1,160 @@
+/**
+ * The shape of the studio store: each slice's state and commands, the whole state, what the store
+ * needs from outside (`StudioDeps`), and the signature of a slice. The slices (`slices/`) implement
+ * these; panels read them.
+ *
+ * Owns: types (and the list of screens). Imports core, data and experiment types and worker types.
+ */
+import type * as Comlink from 'comlink';
+import type { ErrorInfo } from '../core/errors';
+import type { StudioEvent } from '../core/events';
+import type { ExperimentSpec } from '../core/spec';
+import type { FileWithPath } from '../data/inputFiles';
+import type { DatasetSummary } from '../data/summary';
+import type { ImportProgress, Layout, ResizeMode } from '../data/types';
+import type { ExperimentEstimate } from '../experiment/estimate';
+import type { JournalEntry } from '../experiment/journal';
+import type { PlannerApi } from '../worker/planner.worker';
+import type { BackendReport, StorageReport } from '../worker/protocol';
+import type { StudioApi } from '../worker/studio.worker';
+import type { HistoryDb, HistoryRecord } from './history';
+import type { Progress } from './progress';
+
+type Remote = Comlink.Remote<StudioApi>;
+
+/** What the store needs from outside: the workers, the browser's storage and a confirm dialog. */
+export interface StudioDeps {
+  studio(): Comlink.Remote<StudioApi>;
+  /** End the studio worker (its GPU device, datasets and models go with it) and start a fresh one. */
+  restartStudio(): Comlink.Remote<StudioApi>;
+  planner(): Comlink.Remote<PlannerApi>;
+  /** Wrap a callback so the worker can call it (comlink's `proxy`). */
+  proxy<T extends object>(fn: T): T;
+  history: HistoryDb;
+  /** Where the last opened folder's handle is remembered (IndexedDB in the browser). */
+  folders: { save(handle: FileSystemDirectoryHandle): Promise<void>; load(): Promise<FileSystemDirectoryHandle | null> };
+  confirm(message: string): boolean;
+  /** Ask the browser not to evict this origin's storage. */
+  persistStorage(): void;
+  /** The engine's fast WebGPU kernels (`?kernels=stock` turns them off). */
+  fastKernels: boolean;
+}
+
+// Backend.
+export const TABS = ['Data', 'Configure', 'Train', 'Compare', 'Inspect', 'Export', 'History'] as const;
+
+export type Tab = (typeof TABS)[number];
+
+export interface BackendSlice {
+  backend: BackendReport | null;
+  backendError: ErrorInfo | null;
+  tab: Tab;
+  setTab(tab: Tab): void;
+  /** Start the worker's backend, then look for an interrupted experiment. */
+  init(): Promise<void>;
+}
+
+// Data.
+export interface ImportSettings {
+  /** Images are stored at this size (px). */
+  inputSize: number;
+  resize: ResizeMode;
+  /** Stratified subset of this many images; null: all. */
+  subset: number | null;
+  seed: number;
+  valShare: number;
+}
+
+export interface DataSlice {
+  dataset: DatasetSummary | null;
+  importing: ImportProgress | null;
+  importError: ErrorInfo | null;
+  importSettings: ImportSettings;
+  /** The folder last opened through the File System Access API, for a re-grant after a reload. */
+  savedFolder: FileSystemDirectoryHandle | null;
+  rememberFolder(handle: FileSystemDirectoryHandle): Promise<void>;
+  loadRememberedFolder(): Promise<void>;
+  setImportSettings(p: Partial<ImportSettings>): void;
+  importFiles(files: FileWithPath[]): Promise<void>;
+  importDirectory(handle: FileSystemDirectoryHandle): Promise<void>;
+  /** Import the last folder again, read as `layout`. */
+  reimport(layout: Layout): Promise<void>;
+  loadSample(task: 'classify' | 'box'): Promise<void>;
+  cancelImport(): void;
+}
+
+// Configure.
+export interface ConfigureSlice {
+  spec: ExperimentSpec;
+  preset: string;
+  estimate: ExperimentEstimate | null;
+  /** After a failed run (a NaN loss): go on with the next run, or stop and wait. */
+  onRunError: 'continue' | 'stop';
+  /** Checkpoint every this many steps as well as at every epoch's end (0: epochs only). */
+  checkpointEverySteps: number;
+  setSpec(update: (s: ExperimentSpec) => ExperimentSpec): void;
+  applyPreset(id: string): void;
+  /** Read a saved spec; returns the problem, or null when it was loaded. */
+  loadSpecText(text: string): string | null;
+  setTrainingOptions(p: Partial<Pick<ConfigureSlice, 'onRunError' | 'checkpointEverySteps'>>): void;
+  /** Count the spec's parameters in the planner worker (on the CPU, never the GPU). */
+  refreshEstimate(): Promise<void>;
+}
+
+// Experiment.
+export interface ExperimentSlice extends Progress {
+  /** An experiment a reload, crash or lost GPU interrupted, offered for an explicit Resume. */
+  interrupted: JournalEntry | null;
+  /** What to do before the interrupted experiment can resume (load its dataset again). */
+  resumeNote: string | null;
+  /** Why the finished experiment could not be kept in this browser. */
+  saveError: string | null;
+  train(): Promise<void>;
+  resume(): Promise<void>;
+  restartAndResume(): Promise<void>;
+  pause(): void;
+  unpause(): void;
+  cancel(): void;
+  discardInterrupted(): Promise<void>;
+  refreshInterrupted(): Promise<void>;
+  /** The tab is being hidden: checkpoint the run in progress after its next step. */
+  flushCheckpoint(): void;
+  onEvent(e: StudioEvent): void;
+  /** Apply buffered step events now. */
+  flushSteps(): void;
+}
+
+// History.
+export interface HistorySlice {
+  history: HistoryRecord[];
+  historyError: string | null;
+  storage: StorageReport | null;
+  loadHistory(): Promise<void>;
+  deleteHistory(id: string): Promise<void>;
+  refreshStorage(): Promise<void>;
+  deleteCheckpoints(): Promise<void>;
+}
+
+// Results.
+export type Inspection = NonNullable<Awaited<ReturnType<Remote['inspect']>>>;
+export type RunPredictions = NonNullable<Awaited<ReturnType<Remote['predictions']>>>;
+
+export interface ResultsSlice {
+  /** The finished run shown in Inspect: its first test images with every prediction. */
+  inspection: { key: string; data: Inspection | null } | null;
+  /** The finished run picked in Compare: all its test predictions (ROC curves). */
+  predictions: { key: string; data: RunPredictions | null } | null;
+  loadInspection(key: string): Promise<void>;
+  loadPredictions(key: string): Promise<void>;
+  exportRun(key: string, includeTeacher: boolean): ReturnType<Remote['exportRun']>;
+  openBundle(bytes: Uint8Array): ReturnType<Remote['openBundle']>;
+  predictFiles(files: FileWithPath[]): ReturnType<Remote['predictFiles']>;
+}
+
+export type StudioState = BackendSlice & DataSlice & ConfigureSlice & ExperimentSlice & HistorySlice & ResultsSlice;
+
+export type SetState = (p: Partial<StudioState>) => void;
+export type GetState = () => StudioState;
+
+/** A slice: its initial state and commands, given the store's set/get and the dependencies. */
+export type Slice<T> = (set: SetState, get: GetState, deps: StudioDeps) => T;
