@@ -1,5 +1,5 @@
 /**
- * The benchmark's configurations: the paper's cohorts (METHOD.md, Table 1) at 224 px, their Quick
+ * The benchmark's configurations: the paper's cohorts (docs/METHOD.md, Table 1) at 224 px, their Quick
  * presets (width 0.25, 64 px), tiny ones for counting dispatches on a CPU rasteriser (counts do not
  * depend on image size or width), and `tiny`, a smoke test.
  */

@@ -39,7 +39,7 @@ async function configureQuick(page: Page) {
   await page.getByLabel('Steps per epoch (cap)').fill('2');
   await page.getByText('Loss and optimiser').click();
   await page.getByLabel('Batch size').fill('8');
-  await expect(page.getByTestId('plan')).toContainText('Runs: 4');
+  await expect(page.getByTestId('estimate')).toContainText('Runs: 4');
   await page.screenshot({ path: `${SHOTS}/configure.png`, fullPage: true });
 }
 

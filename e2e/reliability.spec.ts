@@ -17,7 +17,7 @@ async function start(page: Page) {
   await page.getByRole('button', { name: 'Try sample data (classification)' }).click();
   await expect(page.getByTestId('dataset-summary')).toBeVisible();
   await loadSpec(page, spec);
-  await expect(page.getByTestId('plan')).toContainText('Runs: 2');
+  await expect(page.getByTestId('estimate')).toContainText('Runs: 2');
   await page.getByRole('button', { name: 'Train' }).click();
 }
 

@@ -17,7 +17,10 @@ const DEPCRUISE = join(ROOT, 'node_modules/.bin/depcruise');
 async function project(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cohort-walls-'));
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'bundler', jsx: 'react-jsx', strict: true } }));
+  await writeFile(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'bundler', jsx: 'react-jsx', strict: true } }),
+  );
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), text);
@@ -69,7 +72,11 @@ describe('the walls between the rooms', () => {
   }, 60_000);
 
   it('a path from the page to TensorFlow.js fails; a type-only one does not count', async () => {
-    const dir = await project({ ...clean, 'src/engine/trainer.ts': 'import * as tf from "@tensorflow/tfjs";\nexport const modes = [tf.version];\n', 'src/store/studio.ts': 'import { modes } from "../engine/trainer";\nexport const store = modes;\n' });
+    const dir = await project({
+      ...clean,
+      'src/engine/trainer.ts': 'import * as tf from "@tensorflow/tfjs";\nexport const modes = [tf.version];\n',
+      'src/store/studio.ts': 'import { modes } from "../engine/trainer";\nexport const store = modes;\n',
+    });
     const r = await check(dir, '.dependency-cruiser-page.cjs', 'src/main.tsx');
     expect(r.ok).toBe(false);
     expect(r.out).toMatch(/page-without-tfjs/);

@@ -1,6 +1,6 @@
 /**
  * A run's configuration: which networks, which mode, which hyperparameters, which seed. Defaults
- * are the paper's (METHOD.md). `validateRunConfig` names the first problem before any GPU work.
+ * are the paper's (docs/METHOD.md). `validateRunConfig` names the first problem before any GPU work.
  */
 import { EngineError } from './errors';
 import { isArch, ARCHS, type Task } from './archs';

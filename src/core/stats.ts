@@ -1,6 +1,6 @@
 /**
  * Statistics over seeds: mean, sample standard deviation, and the paired two-sided t-test of
- * METHOD.md (each method's ensemble against the KD ensemble, paired by seed). The t distribution
+ * docs/METHOD.md (each method's ensemble against the KD ensemble, paired by seed). The t distribution
  * comes from stdlib's maintained implementation, not from hand-written special functions.
  */
 import tcdf from '@stdlib/stats-base-dists-t-cdf';

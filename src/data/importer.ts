@@ -11,7 +11,7 @@
  * thrown; only cancellation throws (DataError CANCELLED). Invalid options (a programming error,
  * not a data problem) throw a RangeError.
  *
- * No DOM, no Node: runs in the import worker with the browser decoder, and in Node with
+ * No DOM, no Node: runs in the studio worker with the browser decoder, and in Node with
  * decode-node.ts. Depends on the engine only for the `Samples` type and the seeded Rng.
  */
 import type { Samples } from '../core/samples';
@@ -21,7 +21,7 @@ import { describeLayout, detectLayout } from './layout';
 import { maskToBox, pixelBoxToBox, unionBoxes } from './maskBoxes';
 import { DEFAULT_MAX_PIXELS, isSkip, loadImage, type Skip } from './load';
 import { comparePaths, pathKind } from './paths';
-import { planImport, type Plan, type PlanItem } from './plan';
+import { assignFiles, type Assignment, type AssignedImage } from './assign';
 import { placeBox, resizeInto } from './resize';
 import { randomSplit, seededPool, stratifiedSplit, subsetQuotas, takeValidation, type SplitIndices } from './split';
 import { DataError, isDataError, type BlockingCode } from '../core/errors';
@@ -98,7 +98,7 @@ interface ItemFail {
 }
 
 async function loadItem(
-  item: PlanItem,
+  item: AssignedImage,
   files: readonly InputFile[],
   decoder: ImageDecoder,
   o: { size: number; resize: 'stretch' | 'pad'; maxPixels: number; task: 'classify' | 'box' },
@@ -148,7 +148,7 @@ async function loadItem(
 }
 
 interface Accepted {
-  item: PlanItem;
+  item: AssignedImage;
   slot: number;
   box?: Box;
   merged: number;
@@ -213,13 +213,13 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   };
 
   const finish = (parts: {
-    plan: Plan | null;
+    assignment: Assignment | null;
     samples: Samples;
     split: ImportResult['split'];
     accepted: Accepted[];
     classes?: ClassSummary[];
   }): ImportResult => {
-    const { plan, samples, split, accepted, classes } = parts;
+    const { assignment, samples, split, accepted, classes } = parts;
     for (let i = 0; i < n; i++) if (!status.has(i)) status.set(i, { path: paths[i], status: 'unused', message: 'not drawn into the subset' });
     const report: ImportReport = {
       version: 1,
@@ -227,7 +227,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
       layoutDescription: layout ? describeLayout(layout) : 'no layout recognised',
       layoutSource: opts.layout ? 'chosen' : 'detected',
       evidence,
-      task: plan?.task ?? null,
+      task: assignment?.task ?? null,
       classes,
       counts: {
         listed: n,
@@ -261,10 +261,10 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
         report.byCode[w.code] = (report.byCode[w.code] ?? 0) + 1;
       }
     }
-    return { layout, task: plan?.task ?? null, classNames: plan?.classNames, samples, split, report, blocking };
+    return { layout, task: assignment?.task ?? null, classNames: assignment?.classNames, samples, split, report, blocking };
   };
-  const nothing = (plan: Plan | null) =>
-    finish({ plan, samples: emptySamples(size), split: { train: emptySamples(size), test: emptySamples(size) }, accepted: [] });
+  const nothing = (assignment: Assignment | null) =>
+    finish({ assignment, samples: emptySamples(size), split: { train: emptySamples(size), test: emptySamples(size) }, accepted: [] });
 
   if (!layout) {
     blocking.push(
@@ -301,17 +301,17 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     }
   }
 
-  // 4. Plan from the paths.
-  const plan = planImport(paths, usable, empty, layout, boxList);
-  notes.push(...plan.notes);
-  for (const [i, s] of plan.skipped) status.set(i, { path: paths[i], status: s.code, message: s.message });
-  const task = plan.task;
-  const classNames = plan.classNames ?? [];
+  // 4. Assignment from the paths.
+  const assignment = assignFiles(paths, usable, empty, layout, boxList);
+  notes.push(...assignment.notes);
+  for (const [i, s] of assignment.skipped) status.set(i, { path: paths[i], status: s.code, message: s.message });
+  const task = assignment.task;
+  const classNames = assignment.classNames ?? [];
   const classIndex = new Map(classNames.map((c, i) => [c, i]));
 
   // 5. Strata, quotas and seeded pools.
-  const strata = new Map<string, PlanItem[]>();
-  for (const item of plan.items) {
+  const strata = new Map<string, AssignedImage[]>();
+  for (const item of assignment.items) {
     const key = task === 'classify' ? `${item.split ?? ''}/${item.className}` : 'all';
     let s = strata.get(key);
     if (!s) strata.set(key, (s = []));
@@ -319,7 +319,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   }
   const keys = [...strata.keys()].sort(comparePaths);
   const sizes = keys.map((k) => strata.get(k)!.length);
-  const minEach = task === 'classify' ? (plan.givenSplit ? 1 : 2) : 0;
+  const minEach = task === 'classify' ? (assignment.givenSplit ? 1 : 2) : 0;
   const quotas = opts.subset !== undefined ? subsetQuotas(sizes, opts.subset, minEach) : sizes;
   const pools = keys.map((k) => (opts.subset !== undefined ? seededPool(strata.get(k)!, seed, k) : strata.get(k)!));
   const capacity = quotas.reduce((a, b) => a + b, 0);
@@ -333,7 +333,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
         layout.kind === 'mask-pairs' ? layout.images : layout.root,
       ),
     );
-    return finish({ plan, samples: emptySamples(size), split: { train: emptySamples(size), test: emptySamples(size) }, accepted: [] });
+    return finish({ assignment, samples: emptySamples(size), split: { train: emptySamples(size), test: emptySamples(size) }, accepted: [] });
   }
 
   // 6. Read, decode, shrink: only what is needed, replacements drawn from the same pool.
@@ -403,8 +403,8 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   const count = accepted.length;
   const labels = task === 'classify' ? Int32Array.from(accepted, (a) => classIndex.get(a.item.className!)!) : null;
   let parts: SplitIndices;
-  const folderSplits = new Set(plan.items.map((it) => it.split).filter((x) => x !== undefined));
-  if (task === 'classify' && plan.givenSplit) {
+  const folderSplits = new Set(assignment.items.map((it) => it.split).filter((x) => x !== undefined));
+  if (task === 'classify' && assignment.givenSplit) {
     settings.split = 'folders';
     parts = { train: [], test: [], val: [] };
     const valIsTest = !folderSplits.has('test') && folderSplits.has('val');
@@ -436,7 +436,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   // 8. What blocks training.
   const root = layout.kind === 'mask-pairs' ? layout.images : layout.root;
   const classes: ClassSummary[] | undefined =
-    task === 'classify' ? classNames.map((name) => ({ name, count: 0, train: 0, test: 0, val: 0, listed: plan.classFiles?.get(name) ?? 0 })) : undefined;
+    task === 'classify' ? classNames.map((name) => ({ name, count: 0, train: 0, test: 0, val: 0, listed: assignment.classFiles?.get(name) ?? 0 })) : undefined;
   if (classes) {
     for (const [part, idx] of [
       ['train', parts.train],
@@ -483,7 +483,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     for (const c of live) {
       if (c.train === 0 || c.test === 0) {
         const msg =
-          plan.givenSplit && settings.split === 'folders'
+          assignment.givenSplit && settings.split === 'folders'
             ? `Class "${c.name}" has ${c.train} training and ${c.test} test image(s); it needs at least one in each split folder`
             : `Class "${c.name}" has ${c.count} usable image(s); it needs at least 2 to have one in training and one in test`;
         blocking.push(new DataError('CLASS_TOO_SMALL', msg, c.name));
@@ -551,5 +551,5 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   const nVal = parts.val.length;
   const split: ImportResult['split'] = { train: view(0, nTrain), test: view(nTrain + nVal, count) };
   if (nVal > 0) split.val = view(nTrain, nTrain + nVal);
-  return finish({ plan, samples, split, accepted, classes });
+  return finish({ assignment, samples, split, accepted, classes });
 }

@@ -1,5 +1,5 @@
 /**
- * From a segmentation mask to the one box per image that METHOD.md's detection task trains on:
+ * From a segmentation mask to the one box per image that docs/METHOD.md's detection task trains on:
  * threshold at half intensity (of the brightest channel, so grey, RGB and palette masks read the
  * same), 8-connected components, components under 50 pixels dropped as JPEG specks, and the union
  * of the boxes of the rest. How many components were merged is returned so the import report can

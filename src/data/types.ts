@@ -1,7 +1,7 @@
 /**
  * The contracts of dataset import: the files it reads (listed cheaply, read lazily), the decoder it
- * is given (a browser one in the worker, a pure-JS one in Node), the layouts it understands, the
- * stable codes of everything that can go wrong, and the result and report it returns.
+ * is given (a browser one in the worker, a pure-JS one in Node), the layouts it understands, and
+ * the result and report it returns.
  *
  * Types only: no DOM, no Node, no tfjs. The error codes and `DataError` live in `core/errors`.
  * Everything in `src/data/` builds on this file; nothing here depends on the rest of `src/data/`.

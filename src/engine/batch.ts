@@ -1,5 +1,5 @@
 /**
- * In-memory samples and the batcher: seeded order, seeded per-sample augmentation (flips, 90-degree
+ * The batcher: from in-memory `Samples` (../core/samples.ts) to one batch, with seeded order, seeded per-sample augmentation (flips, 90-degree
  * rotations, brightness/contrast jitter) with boxes transformed consistently, and normalisation,
  * all done while copying 8-bit pixels into the batch's float buffer, so preprocessing costs no GPU
  * dispatch. Images are square, 8-bit RGB, NHWC, at the network's input size.

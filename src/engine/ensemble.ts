@@ -1,5 +1,5 @@
 /**
- * Ensembles of the students (METHOD.md): classification by element-wise max of probabilities
+ * Ensembles of the students (docs/METHOD.md): classification by element-wise max of probabilities
  * (the paper's rule) or their mean; detection by the coordinate-wise mean (or median) of boxes.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -6,7 +6,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-// float64 references, written from the formulas of METHOD.md
+// float64 references, written from the formulas of docs/METHOD.md
 function softmax64(z: number[], T = 1): number[] {
   const m = Math.max(...z.map((v) => v / T));
   const e = z.map((v) => Math.exp(v / T - m));

@@ -1,5 +1,5 @@
 /**
- * The losses of ../shared/METHOD.md, written once and used by the trainer, the tests and the
+ * The losses of docs/METHOD.md, written once and used by the trainer, the tests and the
  * benchmark. Classification: cross-entropy, tempered KL with stop-gradient targets and batchmean
  * reduction, the student loss of eq. 4 for any K. Detection: smooth-L1 + (1 - GIoU) in place of
  * CE and KL, mirroring eq. 4.
@@ -133,7 +133,7 @@ function smoothL1Rows(target: tf.Tensor2D, pred: tf.Tensor2D): tf.Tensor1D {
 }
 
 /**
- * The regression distance D(target, pred) of METHOD.md: smooth-L1 summed over (cx, cy, w, h)
+ * The regression distance D(target, pred) of docs/METHOD.md: smooth-L1 summed over (cx, cy, w, h)
  * plus (1 - GIoU), averaged over the batch. The target is a constant (stop-gradient).
  */
 export function boxDistance(target: tf.Tensor2D, pred: tf.Tensor2D): tf.Scalar {

@@ -1,6 +1,6 @@
 /**
  * The cohort trainer: one teacher and K students trained together on the same batches, in the
- * modes of METHOD.md (KD, ML, KD+ML online, KD+ML offline, independent).
+ * modes of docs/METHOD.md (KD, ML, KD+ML online, KD+ML offline, independent).
  *
  * One step: every trained network runs forward in training mode on the same (augmented) batch,
  * each network's loss uses the others' current outputs as stop-gradient targets, and a single

@@ -8,7 +8,10 @@ const entry = (completed = 0): JournalEntry => ({
   spec: defaultSpec(),
   dataset: { id: 'sample-classify-16-32', name: 'Sample', synthetic: true, task: 'classify', total: 16, sample: { task: 'classify', count: 16, size: 32 } },
   startedAt: '2026-12-01T00:00:00.000Z',
-  completed: Array.from({ length: completed }, () => ({ method: 'ml', seed: 0, status: 'done', config: {}, networks: [], history: [], backend: 'cpu' }) as never),
+  completed: Array.from(
+    { length: completed },
+    () => ({ method: 'ml', seed: 0, status: 'done', config: {}, networks: [], history: [], backend: 'cpu' }) as never,
+  ),
   planned: 4,
   status: 'running',
 });

@@ -1,5 +1,5 @@
 /**
- * The paper's configurations (METHOD.md, Table 1) and their Quick versions for laptops (smaller
+ * The paper's configurations (docs/METHOD.md, Table 1) and their Quick versions for laptops (smaller
  * input and width multiplier), as partial experiment specs.
  */
 import type { NetworkChoice } from '../core/config';

@@ -61,7 +61,7 @@ function errorOf(e: unknown): { code: ErrorCode; message: string } {
  */
 function countSteps(
   spec: ExperimentSpec,
-  plan: PlannedRun[],
+  planned: PlannedRun[],
   completed: Map<string, RunRecord>,
   trainCount: (seed: number) => number,
 ): { totalSteps: number; doneSteps: number } {
@@ -70,7 +70,7 @@ function countSteps(
   const teacherEpochs = spec.hyper.teacherEpochs ?? spec.hyper.epochs;
   for (const seed of spec.seeds) {
     const perEpoch = stepsPerEpochFor(spec.hyper, trainCount(seed));
-    const runs = plan.filter((r) => r.seed === seed);
+    const runs = planned.filter((r) => r.seed === seed);
     for (const r of runs) {
       totalSteps += spec.hyper.epochs * perEpoch;
       if (completed.has(`${r.method}:${seed}`)) doneSteps += spec.hyper.epochs * perEpoch;
@@ -97,7 +97,7 @@ export async function runExperiment(
 ): Promise<ExperimentResult> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
-  const plan = expandRuns(spec);
+  const planned = expandRuns(spec);
   const classes = spec.task === 'classify' ? (dataset.classNames?.length ?? 2) : 2;
   const runs: RunRecord[] = [];
   const completed = new Map((opts.completed ?? []).filter((r) => r.status === 'done').map((r) => [`${r.method}:${r.seed}`, r]));
@@ -108,9 +108,9 @@ export async function runExperiment(
   const emit = (e: ExperimentEvent) => opts.onEvent?.(e);
   emit({
     type: 'experiment-start',
-    runs: plan,
+    runs: planned,
     teacherTrainings: teacherTrainingsNeeded(spec),
-    ...countSteps(spec, plan, completed, opts.trainCount ?? ((seed) => dataForSeed(seed).train.count)),
+    ...countSteps(spec, planned, completed, opts.trainCount ?? ((seed) => dataForSeed(seed).train.count)),
   });
   let status: ExperimentResult['status'] = 'done';
 
@@ -119,7 +119,7 @@ export async function runExperiment(
     let teacher: tf.LayersModel | null = null;
     let teacherFailed: { code: ErrorCode; message: string } | null = null;
     try {
-      for (const run of plan.filter((r) => r.seed === seed)) {
+      for (const run of planned.filter((r) => r.seed === seed)) {
         if (opts.signal?.aborted) {
           status = 'cancelled';
           break outer;

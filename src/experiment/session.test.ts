@@ -85,7 +85,7 @@ describe('experiment session', () => {
     expect(events.find((e) => e.type === 'experiment-start')).toMatchObject({ totalSteps: 12, doneSteps: 6 });
     const trained = events.filter((e) => e.type === 'train' && e.event.type === 'start').map((e) => (e.type === 'train' ? `${e.run?.method}:${e.seed}` : ''));
     expect(trained).toEqual(['kd:1', 'ml:1']);
-    const acc = (r: typeof straight) => r.runs.map((x) => x.final!.ensembles.max.accuracy);
+    const acc = (r: typeof straight) => r.runs.map((x) => (x.final!.ensembles.max as { accuracy: number }).accuracy);
     expect(acc(resumed)).toEqual(acc(straight));
     expect(await storage.journal.read()).toBeNull();
   });
@@ -95,7 +95,10 @@ describe('experiment session', () => {
     const controller = new AbortController();
     controller.abort();
     await runSession(spec, study(), { storage, signal: controller.signal });
-    await expect(runSession(spec, studyFromSample('classify', 24, 48), { storage, resume: true })).rejects.toMatchObject({ code: 'INVALID_CONFIG', subject: 'dataset' });
+    await expect(runSession(spec, studyFromSample('classify', 24, 48), { storage, resume: true })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      subject: 'dataset',
+    });
   });
 
   it('without storage it writes no checkpoint (the command line)', async () => {

@@ -13,7 +13,17 @@ const step = (run: PlannedRun | null, globalStep: number): StudioEvent => ({
   type: 'train',
   run,
   seed: 0,
-  event: { type: 'step', phase: run ? 'cohort' : 'teacher', epoch: 0, step: globalStep - 1, globalStep, stepsPerEpoch: 4, losses: {}, imagesPerSec: 10, ms: 100 },
+  event: {
+    type: 'step',
+    phase: run ? 'cohort' : 'teacher',
+    epoch: 0,
+    step: globalStep - 1,
+    globalStep,
+    stepsPerEpoch: 4,
+    losses: {},
+    imagesPerSec: 10,
+    ms: 100,
+  },
 });
 const record = (run: PlannedRun, status: RunRecord['status'], error?: RunRecord['error']): RunRecord =>
   ({ method: run.method, seed: run.seed, status, config: {}, networks: [], history: [evaluation(0)], backend: 'cpu', error }) as unknown as RunRecord;

@@ -28,12 +28,28 @@ const summary = (over: Partial<DatasetSummary> = {}): DatasetSummary => ({
 });
 
 const result = (over: Partial<ExperimentResult> = {}) =>
-  ({ format: 'cohort-studio-results', version: 1, startedAt: '2026-12-01T10:00:00.000Z', status: 'done', runs: [], teacherTrainings: [], spec: defaultSpec(), ...over }) as ExperimentResult;
+  ({
+    format: 'cohort-studio-results',
+    version: 1,
+    startedAt: '2026-12-01T10:00:00.000Z',
+    status: 'done',
+    runs: [],
+    teacherTrainings: [],
+    spec: defaultSpec(),
+    ...over,
+  }) as ExperimentResult;
 
 const journal = (over: Partial<JournalEntry> = {}): JournalEntry => ({
   version: 1,
   spec: defaultSpec({ name: 'interrupted one' }),
-  dataset: { id: 'sample-classify-160-64', name: 'Sample data', synthetic: true, task: 'classify', total: 160, sample: { task: 'classify', count: 160, size: 64 } },
+  dataset: {
+    id: 'sample-classify-160-64',
+    name: 'Sample data',
+    synthetic: true,
+    task: 'classify',
+    total: 160,
+    sample: { task: 'classify', count: 160, size: 64 },
+  },
   startedAt: '2026-12-01T09:00:00.000Z',
   completed: [],
   planned: 2,
@@ -111,14 +127,12 @@ describe('studio store: the experiment lifecycle', () => {
     w.events = [
       { type: 'experiment-start', runs: [run], teacherTrainings: 0, totalSteps: 4, doneSteps: 0 },
       { type: 'run-start', run },
-      ...[1, 2, 3].map(
-        (g): StudioEvent => ({
-          type: 'train',
-          run,
-          seed: 0,
-          event: { type: 'step', phase: 'cohort', epoch: 0, step: g - 1, globalStep: g, stepsPerEpoch: 4, losses: {}, imagesPerSec: 1, ms: 10 },
-        }),
-      ),
+      ...[1, 2, 3].map((g): StudioEvent => ({
+        type: 'train',
+        run,
+        seed: 0,
+        event: { type: 'step', phase: 'cohort', epoch: 0, step: g - 1, globalStep: g, stepsPerEpoch: 4, losses: {}, imagesPerSec: 1, ms: 10 },
+      })),
     ];
     const done = store.getState().train();
     expect(store.getState().status).toBe('running');

@@ -1,6 +1,6 @@
 /**
  * Configure: the paper's V1/V2/V3 presets and their Quick versions, or any teacher and students;
- * every hyperparameter of METHOD.md; methods and seeds. Before training it shows each network's
+ * every hyperparameter of docs/METHOD.md; methods and seeds. Before training it shows each network's
  * parameter count, the reduction of Figure 2, an estimate of GPU memory and the number of runs.
  */
 import { useEffect, useState } from 'react';
@@ -47,7 +47,7 @@ function SeedsField({ seeds, onChange }: { seeds: number[]; onChange: (seeds: nu
 export function ConfigurePanel() {
   const spec = useStudio((s) => s.spec);
   const preset = useStudio((s) => s.preset);
-  const plan = useStudio((s) => s.estimate);
+  const estimate = useStudio((s) => s.estimate);
   const dataset = useStudio((s) => s.dataset);
   const status = useStudio((s) => s.status);
   const onRunError = useStudio((s) => s.onRunError);
@@ -230,7 +230,7 @@ export function ConfigurePanel() {
         </p>
       </details>
 
-      {plan && (
+      {estimate && (
         <table aria-label="Networks" className="compact">
           <thead>
             <tr>
@@ -240,7 +240,7 @@ export function ConfigurePanel() {
             </tr>
           </thead>
           <tbody>
-            {plan.networks.map((n) => (
+            {estimate.networks.map((n) => (
               <tr key={n.name}>
                 <td>{n.name}</td>
                 <td>
@@ -253,13 +253,13 @@ export function ConfigurePanel() {
           </tbody>
         </table>
       )}
-      {plan && (
-        <p data-testid="plan">
-          Reduction 1 − students/teacher: <strong>{(plan.reduction * 100).toFixed(1)} %</strong>
-          {plan.reduction < 0 ? ' (the students together are larger than the teacher)' : ''}. GPU memory (estimate):{' '}
-          <strong>{fmtBytes(plan.memoryBytes)}</strong>. Runs: <strong>{plan.runs}</strong> ({spec.methods.length} methods × {spec.seeds.length} seeds)
-          {plan.teacherTrainings
-            ? `, plus ${plan.teacherTrainings} teacher pre-training${plan.teacherTrainings > 1 ? 's' : ''} shared by KD and KD+ML offline`
+      {estimate && (
+        <p data-testid="estimate">
+          Reduction 1 − students/teacher: <strong>{(estimate.reduction * 100).toFixed(1)} %</strong>
+          {estimate.reduction < 0 ? ' (the students together are larger than the teacher)' : ''}. GPU memory (estimate):{' '}
+          <strong>{fmtBytes(estimate.memoryBytes)}</strong>. Runs: <strong>{estimate.runs}</strong> ({spec.methods.length} methods × {spec.seeds.length} seeds)
+          {estimate.teacherTrainings
+            ? `, plus ${estimate.teacherTrainings} teacher pre-training${estimate.teacherTrainings > 1 ? 's' : ''} shared by KD and KD+ML offline`
             : ''}
           .
         </p>

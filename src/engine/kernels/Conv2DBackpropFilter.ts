@@ -8,7 +8,7 @@
  * is a GEMM with M = KH*KW*Ci rows, N = Co columns and a reduction of K = B*OH*OW. tfjs-backend-webgpu
  * 4.22 computes it with one thread per filter element looping over all of K (Conv2DDerFilterProgram),
  * which leaves the GPU idle for early layers (few filter elements, huge K) and was ~40 % of kernel
- * time in a ResNet34 step (../../../shared/anchors/README.md). Here each workgroup computes a 64x64
+ * time in a ResNet34 step. Here each workgroup computes a 64x64
  * output tile over a slice of K through 16-deep tiles of x and dy staged in workgroup memory, and
  * when there are too few tiles to fill the GPU the K range is split over `splits` workgroups whose
  * partial tiles a second dispatch sums.

@@ -2,9 +2,8 @@
 /**
  * TensorFlow.js's WebGPU backend under Node, through Dawn (the `webgpu` npm package), for the GPU
  * tests and the benchmark; never imported by the app. Dawn is exposed as a browser would expose
- * WebGPU (globals + navigator.gpu) before the backend module is loaded, as ../../../../shared/gpu/README.md
- * describes. Without a GPU, point the Vulkan loader at SwiftShader first:
- * VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json.
+ * WebGPU (globals + navigator.gpu) before the backend module is loaded. Without a GPU, point the
+ * Vulkan loader at SwiftShader first: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json.
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';

@@ -12,7 +12,7 @@ import type { Layout, SplitName } from './types';
 import type { SkipCode } from '../core/errors';
 import type { Task } from '../core/archs';
 
-export interface PlanItem {
+export interface AssignedImage {
   /** Index of the image in the sorted listing. */
   image: number;
   className?: string;
@@ -24,9 +24,9 @@ export interface PlanItem {
   listed?: ListedBoxes;
 }
 
-export interface Plan {
+export interface Assignment {
   task: Task;
-  items: PlanItem[];
+  items: AssignedImage[];
   /** Sorted class names (classification). */
   classNames?: string[];
   /** Files the layout gives to each class, before reading. */
@@ -44,15 +44,21 @@ export interface Plan {
  * (certainly not images); `empty[i]` for files of size 0, which still count for a class folder's
  * existence but are not planned.
  */
-export function planImport(paths: readonly string[], usable: readonly boolean[], empty: readonly boolean[], layout: Layout, boxList: BoxList | null): Plan {
+export function assignFiles(
+  paths: readonly string[],
+  usable: readonly boolean[],
+  empty: readonly boolean[],
+  layout: Layout,
+  boxList: BoxList | null,
+): Assignment {
   const task = taskOf(layout);
   const skipped = new Map<number, { code: SkipCode; message: string }>();
-  const plan: Plan = { task, items: [], givenSplit: false, skipped, maskOf: new Map(), notes: [] };
+  const assignment: Assignment = { task, items: [], givenSplit: false, skipped, maskOf: new Map(), notes: [] };
   const candidates: number[] = [];
   for (let i = 0; i < paths.length; i++) if (usable[i]) candidates.push(i);
 
   if (layout.kind === 'class-folders' || layout.kind === 'class-prefix') {
-    plan.givenSplit = layout.kind === 'class-folders' && layout.givenSplit;
+    assignment.givenSplit = layout.kind === 'class-folders' && layout.givenSplit;
     const classFiles = new Map<string, number>();
     for (const i of candidates) {
       const rel = relativeTo(paths[i], layout.root);
@@ -80,11 +86,11 @@ export function planImport(paths: readonly string[], usable: readonly boolean[],
         continue;
       }
       classFiles.set(className, (classFiles.get(className) ?? 0) + 1);
-      if (!empty[i]) plan.items.push({ image: i, className, split });
+      if (!empty[i]) assignment.items.push({ image: i, className, split });
     }
-    plan.classFiles = classFiles;
-    plan.classNames = [...classFiles.keys()].sort(comparePaths);
-    return plan;
+    assignment.classFiles = classFiles;
+    assignment.classNames = [...classFiles.keys()].sort(comparePaths);
+    return assignment;
   }
 
   const live = candidates.filter((i) => !empty[i]);
@@ -121,15 +127,15 @@ export function planImport(paths: readonly string[], usable: readonly boolean[],
         });
         continue;
       }
-      if (mask !== undefined) plan.maskOf.set(mask, i);
-      plan.items.push({ image: i, mask, listed: listed && listed.boxes.length > 0 ? listed : undefined });
+      if (mask !== undefined) assignment.maskOf.set(mask, i);
+      assignment.items.push({ image: i, mask, listed: listed && listed.boxes.length > 0 ? listed : undefined });
     }
     for (const m of masks) {
-      if (skipped.has(m) || plan.maskOf.has(m)) continue;
+      if (skipped.has(m) || assignment.maskOf.has(m)) continue;
       const k = pairKey(paths[m], layout.maskSuffix);
       skipped.set(m, { code: 'MASK_WITHOUT_IMAGE', message: `no image named "${k}${layout.imageSuffix}.*" in "${layout.images}"` });
     }
-    return plan;
+    return assignment;
   }
 
   // Box list.
@@ -160,20 +166,20 @@ export function planImport(paths: readonly string[], usable: readonly boolean[],
       });
       continue;
     }
-    plan.items.push({ image: i, listed });
+    assignment.items.push({ image: i, listed });
   }
   if (boxList) {
     const orphans = [...boxList.entries.keys()].filter((k) => !used.has(k));
     if (orphans.length > 0) {
-      plan.notes.push(
+      assignment.notes.push(
         `${orphans.length} entr${orphans.length === 1 ? 'y' : 'ies'} of "${layout.list}" name no listed image: ` +
           orphans.slice(0, 10).join(', ') +
           (orphans.length > 10 ? ', ...' : ''),
       );
     }
-    plan.notes.push(...boxList.notes);
+    assignment.notes.push(...boxList.notes);
   }
-  return plan;
+  return assignment;
 }
 
 /**

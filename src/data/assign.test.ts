@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { comparePaths } from './paths';
-import { planImport } from './plan';
+import { assignFiles } from './assign';
 import { shuffled } from './testing/fixtures';
 import type { Layout } from './types';
 
@@ -8,7 +8,7 @@ function plan(paths: string[], layout: Layout) {
   const sorted = [...paths].sort(comparePaths);
   return {
     sorted,
-    p: planImport(
+    p: assignFiles(
       sorted,
       sorted.map(() => true),
       sorted.map(() => false),
@@ -18,7 +18,7 @@ function plan(paths: string[], layout: Layout) {
   };
 }
 
-describe('planImport', () => {
+describe('assignFiles', () => {
   it('pairs images and masks by stem (with suffixes), never by listing order', () => {
     const paths = shuffled([
       'c/images/b_fram.jpg',
