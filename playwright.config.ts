@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
  * SwiftShader, against the built app served by `vite preview`.
  */
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Another port lets two checkouts run their e2e tests side by side.
+const port = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -16,7 +18,7 @@ export default defineConfig({
   reporter: [['list']],
   outputDir: 'test-results',
   use: {
-    baseURL: 'http://localhost:4173',
+    baseURL: `http://localhost:${port}`,
     viewport: { width: 1280, height: 860 },
     screenshot: 'only-on-failure',
     launchOptions: {
@@ -37,8 +39,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx vite build && npx vite preview --port 4173 --strictPort',
-    url: 'http://localhost:4173',
+    command: `npx vite build && npx vite preview --port ${port} --strictPort`,
+    url: `http://localhost:${port}`,
     timeout: 240_000,
     reuseExistingServer: !process.env.CI,
   },
