@@ -3,12 +3,12 @@ import { loadSpec, openStudio, tinySpec, workerBackend } from './helpers';
 
 test.setTimeout(900_000);
 
-type Run = { key: string; status: string; evaluations: unknown[]; steps: unknown[] };
+type Run = { key: string; status: string; evaluations: unknown[]; steps: unknown[]; checkpoint?: { generation: number } };
 const runs = (page: Page) =>
   page.evaluate(() =>
     (window as unknown as { cohortStudio: { store: { getState(): { runs: Run[] } } } }).cohortStudio.store
       .getState()
-      .runs.map((r) => ({ key: r.key, status: r.status, epochs: r.evaluations.length, steps: r.steps.length })),
+      .runs.map((r) => ({ key: r.key, status: r.status, epochs: r.evaluations.length, steps: r.steps.length, checkpoints: r.checkpoint?.generation ?? 0 })),
   );
 
 const spec = tinySpec({ methods: ['ml', 'independent'], hyper: { ...(tinySpec().hyper as object), epochs: 5, stepsPerEpoch: 3 } });
@@ -32,8 +32,9 @@ async function finalAccuracies(page: Page): Promise<number[]> {
 test('a reload mid-run, a corrupted latest checkpoint, then Resume: finished runs kept, the same numbers as without the reload', async ({ page }) => {
   const errors = await openStudio(page);
   await start(page);
-  // Wait until the first run is done and the second has checkpointed an epoch.
-  await expect.poll(async () => (await runs(page)).find((r) => r.key === 'independent:0')?.epochs ?? 0, { timeout: 300_000 }).toBeGreaterThanOrEqual(2);
+  // Wait until the first run is done and the second has written its second checkpoint (the one after
+  // its second epoch: the evaluation is reported before the checkpoint is written).
+  await expect.poll(async () => (await runs(page)).find((r) => r.key === 'independent:0')?.checkpoints ?? 0, { timeout: 300_000 }).toBeGreaterThanOrEqual(2);
   expect((await runs(page)).find((r) => r.key === 'ml:0')!.status).toBe('done');
   page.once('dialog', (d) => d.accept());
   await page.reload();

@@ -106,6 +106,15 @@ describe('progress reducer', () => {
     expect(cancelled.error).toBeNull();
   });
 
+  it('remembers the newest checkpoint of each run', () => {
+    const p = replay([
+      start,
+      { type: 'train', run: runs[1], seed: 0, event: { type: 'checkpoint', key: 'ml:0', phase: 'cohort', epoch: 1, step: 0, globalStep: 4, generation: 1 } },
+      { type: 'train', run: runs[1], seed: 0, event: { type: 'checkpoint', key: 'ml:0', phase: 'cohort', epoch: 2, step: 0, globalStep: 8, generation: 2 } },
+    ]);
+    expect(p.runs.find((r) => r.key === 'ml:0')!.checkpoint).toEqual({ epoch: 2, step: 0, generation: 2 });
+  });
+
   it('memory comes with the events', () => {
     const p = reduceEvent(idleProgress(), { type: 'memory', numTensors: 12, numBytes: 100, gpuBytes: 2048 });
     expect(p.memory).toEqual({ numTensors: 12, numBytes: 100, gpuBytes: 2048 });

@@ -35,6 +35,8 @@ export interface RunProgress {
   /** Steps of this run's phase done (a resumed run starts at its checkpoint's step). */
   stepsDone: number;
   totalSteps: number;
+  /** The newest checkpoint written for this run (or teacher pre-training). */
+  checkpoint?: { epoch: number; step: number; generation: number };
   error?: ErrorInfo;
 }
 
@@ -153,6 +155,8 @@ export function reduceEvent(p: Progress, e: StudioEvent): Progress {
         }
         case 'epoch':
           return patchRun(p, key, (r) => ({ evaluations: [...r.evaluations, ev.evaluation] }));
+        case 'checkpoint':
+          return patchRun(p, key, { checkpoint: { epoch: ev.epoch, step: ev.step, generation: ev.generation } });
         default:
           return p;
       }

@@ -106,6 +106,12 @@ export function TrainPanel() {
               label={`${current.label}: ${current.stepsDone} of ${current.totalSteps} steps${runEta ? `, about ${fmtDuration(runEta)} left` : ''}`}
             />
           )}
+          {current?.checkpoint && (
+            <p className="hint" data-testid="last-checkpoint">
+              Last checkpoint: epoch {current.checkpoint.epoch + (current.checkpoint.step ? 1 : 0)}
+              {current.checkpoint.step ? `, step ${current.checkpoint.step}` : ' done'}.
+            </p>
+          )}
         </>
       )}
       {error && (
