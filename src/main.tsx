@@ -16,7 +16,7 @@ import { studio } from './worker/client';
   inspect: (key: string, limit?: number) => studio().inspect(key, limit),
   simulateDeviceLoss: () => studio().simulateDeviceLoss(),
   storage: () => studio().storage(),
-  kernelChecks: () => studio().kernelChecks(),
+  kernelChecks: (options?: { quick?: boolean }) => studio().kernelChecks(options),
 };
 
 createRoot(document.getElementById('root')!).render(

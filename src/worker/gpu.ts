@@ -13,12 +13,30 @@ import type { BackendName, BackendReport } from './protocol';
 
 export class Gpu {
   private report: BackendReport | null = null;
+  private pending: Promise<BackendReport> | null = null;
   private deviceLost: string | null = null;
   private outOfMemory: string | null = null;
 
-  /** Use the first backend of `preferred` that runs; the same report again once one is chosen. */
+  /**
+   * Use the first backend of `preferred` that runs; the same report again once one is chosen.
+   * Overlapping calls wait for the one in flight: React's StrictMode runs the page's start-up effect
+   * twice in `npm run dev`, and a second `tf.setBackend` while the first one's async backend is
+   * still initialising makes tfjs-core drop the first ("outdated promise": it resolves false),
+   * which left the dev server's studio on WebGL or the CPU.
+   */
   async init(preferred: BackendName[] = ['webgpu', 'webgl', 'cpu'], options: { fastKernels?: boolean } = {}): Promise<BackendReport> {
+    while (this.pending) await this.pending.catch(() => undefined);
     if (this.report && this.report.backend === preferred[0]) return this.report;
+    const choice = this.choose(preferred, options);
+    this.pending = choice;
+    try {
+      return await choice;
+    } finally {
+      if (this.pending === choice) this.pending = null;
+    }
+  }
+
+  private async choose(preferred: BackendName[], options: { fastKernels?: boolean }): Promise<BackendReport> {
     const fast = options.fastKernels ?? true;
     const fallbacks: BackendReport['fallbacks'] = [];
     for (const name of preferred) {

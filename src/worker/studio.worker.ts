@@ -80,11 +80,21 @@ const api = {
    * Diagnostics: every fast kernel against the stock one on fresh random inputs, here in the
    * browser's WebGPU (the same checks `npm run test:gpu` and `bench --check` run through Dawn).
    */
-  async kernelChecks() {
+  async kernelChecks(options: { quick?: boolean } = {}) {
     if (experiments.running) throw new EngineError('INVALID_CONFIG', 'Kernel checks wait until training ends');
     if (tf.getBackend() !== 'webgpu') throw new EngineError('BACKEND_UNAVAILABLE', `Kernel checks need WebGPU; the backend is ${tf.getBackend()}`);
-    const { runAllChecks } = await import('../engine/kernels/checks');
-    return { backend: tf.getBackend(), results: await runAllChecks() };
+    const checks = await import('../engine/kernels/checks');
+    // quick: the first case of each fast kernel (seconds, where every case takes minutes on SwiftShader).
+    const results = options.quick
+      ? [
+          ...(await checks.checkSgdMomentum()),
+          ...(await checks.checkReluGrad()),
+          ...(await checks.checkConv2DBackpropFilter(checks.CONV_CASES.slice(0, 1))),
+          ...(await checks.checkDepthwiseBackpropFilter(checks.DEPTHWISE_CASES.slice(0, 1))),
+          ...(await checks.checkBatchNorm(checks.BN_CASES.slice(0, 1))),
+        ]
+      : await checks.runAllChecks();
+    return { backend: tf.getBackend(), results };
   },
 
   /** Diagnostics: destroy the GPU device, as a driver reset would (`cohortStudio.simulateDeviceLoss()`). */
