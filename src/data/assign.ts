@@ -8,6 +8,7 @@
 import type { BoxList, ListedBoxes } from './boxList';
 import { classFromPrefix, pairKey, splitOfFolder, taskOf } from './layout';
 import { basename, comparePaths, relativeTo, stem } from './paths';
+import { classNamesAcrossSets } from './sets';
 import type { Layout, SplitName } from './types';
 import type { SkipCode } from '../core/errors';
 import type { Task } from '../core/archs';
@@ -57,6 +58,8 @@ export function assignFiles(
   const candidates: number[] = [];
   for (let i = 0; i < paths.length; i++) if (usable[i]) candidates.push(i);
 
+  if (layout.kind === 'class-sets') return assignSets(paths, candidates, empty, layout, assignment);
+
   if (layout.kind === 'class-folders' || layout.kind === 'class-prefix') {
     assignment.givenSplit = layout.kind === 'class-folders' && layout.givenSplit;
     const classFiles = new Map<string, number>();
@@ -66,6 +69,10 @@ export function assignFiles(
       let split: SplitName | undefined;
       if (rel !== null) {
         const segs = rel.split('/');
+        if (layout.kind === 'class-folders' && layout.exclude?.includes(segs[0])) {
+          skipped.set(i, { code: 'OUTSIDE_LAYOUT', message: `in "${segs[0]}", a copy of the folders beside it, which is left out` });
+          continue;
+        }
         if (layout.kind === 'class-prefix') className = classFromPrefix(paths[i]);
         else if (!layout.givenSplit) className = segs.length >= 2 ? segs[0] : null;
         else if (segs.length >= 3) {
@@ -179,6 +186,49 @@ export function assignFiles(
     }
     assignment.notes.push(...boxList.notes);
   }
+  return assignment;
+}
+
+/** Set folders: each file's set gives its split, its class folder (set suffix dropped) its class. */
+function assignSets(
+  paths: readonly string[],
+  candidates: readonly number[],
+  empty: readonly boolean[],
+  layout: Extract<Layout, { kind: 'class-sets' }>,
+  assignment: Assignment,
+): Assignment {
+  const given = layout.sets.some((s) => s.split !== null);
+  assignment.givenSplit = given;
+  const listed = layout.sets.map((s) => `"${s.folder}"`).join(', ');
+  const found: { i: number; set: number; folder: string }[] = [];
+  for (const i of candidates) {
+    const rel = relativeTo(paths[i], layout.root);
+    const set = rel === null ? -1 : layout.sets.findIndex((s) => relativeTo(rel, s.folder) !== null);
+    const inner = set >= 0 ? relativeTo(rel!, layout.sets[set].folder)!.split('/') : [];
+    if (inner.length < 2) {
+      assignment.skipped.set(i, {
+        code: 'OUTSIDE_LAYOUT',
+        message:
+          set < 0
+            ? `in none of the set folders this layout reads (${listed}), so it has no class`
+            : `directly in the set folder "${layout.sets[set].folder}", not in a class folder, so it has no class`,
+      });
+      continue;
+    }
+    found.push({ i, set, folder: inner[0] });
+  }
+  const name = classNamesAcrossSets(
+    layout.sets.map((s) => s.folder.split('/')[0]),
+    found,
+  );
+  const classFiles = new Map<string, number>();
+  for (const f of found) {
+    const className = name(f.set, f.folder);
+    classFiles.set(className, (classFiles.get(className) ?? 0) + 1);
+    if (!empty[f.i]) assignment.items.push({ image: f.i, className, split: given ? (layout.sets[f.set].split ?? 'train') : undefined });
+  }
+  assignment.classFiles = classFiles;
+  assignment.classNames = [...classFiles.keys()].sort(comparePaths);
   return assignment;
 }
 

@@ -74,6 +74,81 @@ describe('importDataset: classification', () => {
     expect(r.blocking).toEqual([]);
   });
 
+  it('set folders as downloaded: classes one level deeper, matched across sets without the set suffix (LC25000: dataset/ + forTEST/)', async () => {
+    const renamed = (files: InputFile[], from: string, to: string) => files.map((f) => ({ ...f, path: f.path.replace(from, to) }));
+    const files = [
+      ...classFolderFiles('lc25000-colon', { MSS: 6, MSIMUT: 5 }, S, 'dataset'),
+      ...renamed(renamed(classFolderFiles('lc25000-colon', { MSS: 2, MSIMUT: 2 }, S, 'forTEST'), '/MSS/', '/MSS_test/'), '/MSIMUT/', '/MSIMUT_test/'),
+      memFile('lc25000-colon/forTEST/loose.png', encodePng(tile(S, CLASS_COLOURS.MSS, 99))),
+      memFile('lc25000-colon/SOURCE.md', '# LC25000'),
+    ];
+    const r = await importDataset(shuffled(files), { inputSize: S }, nodeDecoder);
+    expect(r.layout).toEqual({
+      kind: 'class-sets',
+      root: 'lc25000-colon',
+      sets: [
+        { folder: 'dataset', split: 'train' },
+        { folder: 'forTEST', split: 'test' },
+      ],
+    });
+    expect(r.blocking).toEqual([]);
+    expect(r.classNames).toEqual(['MSIMUT', 'MSS']);
+    expect(r.report.classes!.map((c) => [c.name, c.train, c.test])).toEqual([
+      ['MSIMUT', 5, 2],
+      ['MSS', 6, 2],
+    ]);
+    expect(r.report.settings.split).toBe('folders');
+    expect(r.split.test.ids!.every((p) => p.includes('/forTEST/'))).toBe(true);
+    // Labels follow the folders, whatever the set calls them.
+    for (let i = 0; i < r.samples.count; i++) expect(colourClass(r.samples.images, i, S, r.classNames!)).toBe(r.classNames![r.samples.labels![i]]);
+    expect(fileStatus(r, 'lc25000-colon/forTEST/MSS_test/MSS_0.jpg')).toMatchObject({ status: 'ok', class: 'MSS', split: 'test' });
+    expect(fileStatus(r, 'lc25000-colon/forTEST/loose.png').status).toBe('OUTSIDE_LAYOUT');
+    expect(r.report.evidence.join(' ')).toContain('"forTEST/MSIMUT_test" is MSIMUT');
+
+    // The override: the sets pooled with a seeded split, or one set alone.
+    const pooled = await importDataset(
+      files,
+      {
+        inputSize: S,
+        layout: {
+          kind: 'class-sets',
+          root: 'lc25000-colon',
+          sets: [
+            { folder: 'dataset', split: null },
+            { folder: 'forTEST', split: null },
+          ],
+        },
+      },
+      nodeDecoder,
+    );
+    expect([pooled.report.settings.split, pooled.samples.count, pooled.classNames]).toEqual(['seeded', 15, ['MSIMUT', 'MSS']]);
+    const alone = await importDataset(
+      files,
+      { inputSize: S, layout: { kind: 'class-sets', root: 'lc25000-colon', sets: [{ folder: 'dataset', split: null }] } },
+      nodeDecoder,
+    );
+    expect([alone.samples.count, alone.report.byCode.OUTSIDE_LAYOUT]).toEqual([11, 5]);
+  });
+
+  it("Kather's cohorts: CRC_DX read, CRC_KR left out by name; Kaggle's repeated copy left out", async () => {
+    const files = [
+      ...classFolderFiles('MSI', { MSS: 4, MSIMUT: 4 }, S, 'CRC_DX_TRAIN'),
+      ...classFolderFiles('MSI', { MSS: 2, MSIMUT: 2 }, S, 'CRC_DX_TEST'),
+      ...classFolderFiles('MSI', { MSS: 3, MSIMUT: 3 }, S, 'CRC_KR_TRAIN'),
+      ...classFolderFiles('MSI', { MSS: 1, MSIMUT: 1 }, S, 'CRC_KR_TEST'),
+    ];
+    const r = await importDataset(shuffled(files), { inputSize: S }, nodeDecoder);
+    expect(r.layout).toMatchObject({ kind: 'class-sets', sets: [{ folder: 'CRC_DX_TRAIN' }, { folder: 'CRC_DX_TEST' }] });
+    expect([r.split.train.count, r.split.test.count, r.report.byCode.OUTSIDE_LAYOUT]).toEqual([8, 4, 8]);
+    expect(fileStatus(r, 'MSI/CRC_KR_TEST/MSS/MSS_0.jpg').status).toBe('OUTSIDE_LAYOUT');
+
+    const tree = [...classFolderFiles('chest_xray', { MSS: 3, MSIMUT: 3 }, S, 'train'), ...classFolderFiles('chest_xray', { MSS: 2, MSIMUT: 2 }, S, 'test')];
+    const copy = tree.map((f) => ({ ...f, path: f.path.replace('chest_xray/', 'chest_xray/chest_xray/') }));
+    const k = await importDataset(shuffled([...tree, ...copy]), { inputSize: S }, nodeDecoder);
+    expect(k.layout).toEqual({ kind: 'class-folders', root: 'chest_xray', givenSplit: true, exclude: ['chest_xray'] });
+    expect([k.split.train.count, k.split.test.count, k.report.byCode.OUTSIDE_LAYOUT, k.blocking]).toEqual([6, 4, 10, []]);
+  });
+
   it('file-name prefix (NCT-CRC-HE): CLASS-id.tif', async () => {
     const files: InputFile[] = [];
     let seed = 1;

@@ -51,8 +51,19 @@ export type SplitName = 'train' | 'test' | 'val';
  * slash; '' is the top of the listing.
  */
 export type Layout =
-  /** `root/<class>/**`, or `root/<split>/<class>/**` when `givenSplit` (split folders: train, test, val...). */
-  | { kind: 'class-folders'; root: string; givenSplit: boolean }
+  /**
+   * `root/<class>/**`, or `root/<split>/<class>/**` when `givenSplit` (split folders: train, test,
+   * val...). `exclude`: top folders left out, copies of the folders beside them (`chest_xray/chest_xray`).
+   */
+  | { kind: 'class-folders'; root: string; givenSplit: boolean; exclude?: string[] }
+  /**
+   * `root/<set>/<class>/**`: top folders that each hold class folders of their own (`dataset/` and
+   * `forTEST/`, `CRC_DX_TRAIN/` and `CRC_DX_TEST/`). `folder` is where a set's class folders sit,
+   * relative to `root` ('forTEST', or 'train/train' through a wrapper folder); `split` is the split
+   * it gives, or null for all (every set pooled, a seeded split). Class folders are matched across
+   * sets without a set suffix (`colon_aca_test` is `colon_aca`). Files in no listed set are left out.
+   */
+  | { kind: 'class-sets'; root: string; sets: ClassSet[] }
   /** `root/**` files named `<CLASS>-<id>.<ext>` (NCT-CRC-HE: `TUM-AACHEHDV.tif`). */
   | { kind: 'class-prefix'; root: string }
   /**
@@ -70,6 +81,11 @@ export type Layout =
     }
   /** Detection from a CSV or JSON list of `filename, xmin, ymin, xmax, ymax` (pixels); images anywhere under `root`. */
   | { kind: 'box-list'; list: string; root: string };
+
+export interface ClassSet {
+  folder: string;
+  split: SplitName | null;
+}
 
 export type LayoutKind = Layout['kind'];
 

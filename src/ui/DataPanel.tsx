@@ -194,6 +194,13 @@ export function DataPanel() {
             <strong>{dataset.task === 'classify' ? 'classification' : 'detection (one box per image)'}</strong>. {fmtInt(dataset.total)} usable images
             {dataset.givenSplit ? ` (split given by the folders: ${dataset.train} train, ${dataset.test} test)` : ''}.
           </p>
+          {report && report.evidence.length > 0 && (
+            <ul className="evidence" aria-label="What the paths show" data-testid="layout-evidence">
+              {report.evidence.map((e, i) => (
+                <li key={i}>{e}</li>
+              ))}
+            </ul>
+          )}
           {dataset.layouts.length > 1 && (
             <label>
               Read this folder as
