@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'scripts/**/*.test.ts'],
     // WebGPU kernel tests run through Dawn with their own config (npm run test:gpu).
     exclude: ['**/node_modules/**', 'src/**/*.gpu.test.ts'],
     environment: 'node',
