@@ -80,6 +80,8 @@ function fakeWorker() {
       if (w.importError) throw w.importError;
       return summary({ synthetic: false, name: 'tiles', id: 'import-1' });
     },
+    stageFiles: async (files: unknown[], first: boolean) => (w.record('stageFiles', [files.length, first]), 0),
+    importStaged: async (...args: unknown[]) => (w.record('importStaged', args), summary({ synthetic: false, name: 'tiles', id: 'import-2' })),
     runExperiment: async (spec: unknown, onEvent: (e: StudioEvent) => void, options: unknown) => {
       w.record('runExperiment', [spec, options]);
       for (const e of w.events) onEvent(e);
@@ -230,6 +232,22 @@ describe('studio store: data and configuration', () => {
     await store.getState().importFiles([]);
     expect(store.getState().importError).toMatchObject({ code: 'CANCELLED' });
     expect(store.getState().importing).toBeNull();
+  });
+
+  it('a large folder goes to the worker in chunks, then one import of them all', async () => {
+    const { store, w } = setup();
+    const files = Array.from({ length: 450 }, (_, i) => new File([], `${i}.png`));
+    await store.getState().importFiles(files);
+    expect(w.calls.filter((c) => c.name === 'stageFiles').map((c) => c.args)).toEqual([
+      [100, true],
+      [100, false],
+      [100, false],
+      [100, false],
+      [50, false],
+    ]);
+    expect(w.calls.find((c) => c.name === 'importStaged')!.args[0]).toMatchObject({ inputSize: 224 });
+    expect(w.calls.some((c) => c.name === 'importFiles')).toBe(false);
+    expect(store.getState()).toMatchObject({ importing: null, dataset: { id: 'import-2' } });
   });
 
   it('a loaded spec replaces the configuration; a bad one names its fields', () => {

@@ -38,6 +38,9 @@ const api = {
   importDirectory: (handle: FileSystemDirectoryHandle, opts: ImportSettings, onProgress: (p: ImportProgress) => void) =>
     data.importDirectory(handle, opts, onProgress),
   reimport: (layout: Layout, onProgress: (p: ImportProgress) => void) => data.reimport(layout, onProgress),
+  /** A large folder's files in chunks, then one import of them all (the page stays responsive meanwhile). */
+  stageFiles: (files: FileWithPath[], first: boolean) => data.stage(files, first),
+  importStaged: (opts: ImportSettings, onProgress: (p: ImportProgress) => void) => data.importStaged(opts, onProgress),
   cancelImport: () => data.cancelImport(),
 
   /** Run every method x seed of `spec` on the held dataset (or resume the interrupted experiment). */
