@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assembleBatch, drawAugment } from './batch';
-import type { Samples, TrainData } from '../core/samples';
+import { pixelProblem, type Samples, type TrainData } from '../core/samples';
 import { stepsPerEpochFor, usesFrozenTeacher, usesPeers, usesTeacher, validateRunConfig, type RunConfig } from '../core/config';
 import { ensembleBoxRows, ensembleRows } from './ensemble';
 import { EngineError } from '../core/errors';
@@ -78,9 +78,8 @@ export function validateData(c: RunConfig, data: TrainData): void {
     if (s.size !== c.inputSize) {
       throw new EngineError('SHAPE_MISMATCH', `The ${part} images are ${s.size} px but the networks take ${c.inputSize} px`, part);
     }
-    if (s.images.length !== s.count * s.size * s.size * 3) {
-      throw new EngineError('SHAPE_MISMATCH', `The ${part} set holds ${s.images.length} bytes, expected ${s.count} x ${s.size} x ${s.size} x 3`, part);
-    }
+    const pixels = pixelProblem(s);
+    if (pixels) throw new EngineError('SHAPE_MISMATCH', `The ${part} set ${pixels}`, part);
     if (c.task === 'classify') {
       if (!s.labels || s.labels.length !== s.count) {
         throw new EngineError('LABEL_MISMATCH', `The ${part} set has ${s.labels?.length ?? 0} labels for ${s.count} images`, part);
