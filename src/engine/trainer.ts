@@ -26,6 +26,7 @@ import type { RunTimings } from '../core/results';
 import { buildNetwork, trainableParamCount } from './networks';
 import { SgdMomentum } from './optimizer';
 import { deriveSeed, Rng } from '../core/rng';
+import { forgetDisposedGraphs } from './graphCache';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 
 export interface RunResult {
@@ -503,4 +504,6 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
 /** Dispose every model of a result, except a shared pre-trained teacher the caller still needs. */
 export function disposeRun(r: RunResult, keep?: tf.LayersModel): void {
   for (const m of Object.values(r.models)) if (m !== keep) m.dispose();
+  // Or tfjs-layers' graph cache keeps the disposed networks' layers alive (./graphCache.ts).
+  forgetDisposedGraphs();
 }

@@ -49,6 +49,8 @@ export class Library {
     private readonly lock: TrainerLock,
     /** The id of the experiment this worker is running, if any. */
     private readonly running: () => string | null,
+    /** Whether the stored runs survive a reload (OPFS); in memory they do not, and records say results only. */
+    private readonly persistent = true,
   ) {}
 
   /**
@@ -57,7 +59,7 @@ export class Library {
    */
   async save(id: string, result: ExperimentResult): Promise<HistoryRecord> {
     try {
-      const record = historyRecordOf(id, result, await this.archive.summary(id));
+      const record = historyRecordOf(id, result, this.persistent ? await this.archive.summary(id) : null);
       await this.db.put(record);
       return record;
     } catch (e) {

@@ -33,7 +33,7 @@ const files = fileStoreFor(support);
 const archive = new RunArchive(files);
 const storage = new SessionStorage(files);
 const lock = new TrainerLock();
-const library = new Library(idbHistory(), archive, storage, lock, (): string | null => experiments.current);
+const library = new Library(idbHistory(), archive, storage, lock, (): string | null => experiments.current, support.persistent);
 const experiments = new ExperimentRunner(storage, gpu, archive, lock, library, support);
 const bundles = new OpenedBundles();
 
