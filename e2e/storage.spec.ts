@@ -91,7 +91,7 @@ test('without OPFS (memory storage): a banner says what a reload loses, and trai
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/?storage=memory');
   await expect(page.getByTestId('backend')).toHaveText('Backend: WebGPU', { timeout: 60_000 });
-  await expect(page.getByTestId('storage-fallback')).toContainText('a reload or a closed tab loses them');
+  await expect(page.getByTestId('storage-fallback')).toContainText('A reload or a closed tab loses them');
   await sampleData(page);
   await loadSpec(
     page,
