@@ -1,7 +1,7 @@
 /**
  * The page's entry: the studio's React tree, and a read-only console handle for people (and tests)
- * who inspect a run (`cohortStudio.store`, `.memory()`, `.inspect(key)`, `.storage()`,
- * `.kernelChecks()`, `.simulateDeviceLoss()`).
+ * who inspect a run (`cohortStudio.store`, `.memory()`, `.inspect(key)` of the experiment shown,
+ * `.storage()`, `.kernelChecks()`, `.simulateDeviceLoss()`).
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -13,7 +13,7 @@ import { studio } from './worker/client';
 (window as unknown as { cohortStudio: unknown }).cohortStudio = {
   store: studioStore,
   memory: () => studio().memory(),
-  inspect: (key: string, limit?: number) => studio().inspect(key, limit),
+  inspect: (key: string, limit?: number) => studio().inspect(studioStore.getState().experimentId ?? '', key, limit),
   simulateDeviceLoss: () => studio().simulateDeviceLoss(),
   storage: () => studio().storage(),
   kernelChecks: (options?: { quick?: boolean }) => studio().kernelChecks(options),

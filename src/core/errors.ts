@@ -20,7 +20,9 @@ export type EngineErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'DEVICE_LOST'
   | 'GPU_OUT_OF_MEMORY'
-  | 'STORAGE_FULL';
+  | 'STORAGE_FULL'
+  /** Another tab of this browser trains: this one may not start, resume, discard or delete meanwhile. */
+  | 'TRAINING_ELSEWHERE';
 
 /** Why a listed file was not used (the import goes on without it). */
 export type SkipCode =

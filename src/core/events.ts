@@ -50,6 +50,8 @@ export type ExperimentEvent =
       totalSteps: number;
       /** Of those, the steps of runs finished before (an experiment that resumes). */
       doneSteps: number;
+      /** The experiment's id, where the session keeps one: its journal's, its kept runs', its History record's. */
+      experimentId?: string;
     }
   | { type: 'teacher-start'; seed: number }
   | { type: 'teacher-end'; seed: number; ms: number }

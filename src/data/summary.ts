@@ -6,7 +6,7 @@
  * arithmetic on pixel buffers: no DOM, no tfjs.
  */
 import type { ErrorInfo } from '../core/errors';
-import type { Samples } from '../core/samples';
+import { pixelOffset, type Samples } from '../core/samples';
 import { resizeInto } from './resize';
 import type { ImportReport, Layout, Task } from './types';
 
@@ -46,11 +46,12 @@ const THUMB = 64;
 /** Image `i` of `s` as a `size` px RGBA thumbnail, with its box if it has one. */
 export function thumbnail(s: Samples, i: number, size = THUMB, label?: string): Thumbnail {
   const px = s.size * s.size;
+  const at = pixelOffset(s, i);
   const rgba = new Uint8Array(px * 4);
   for (let p = 0; p < px; p++) {
-    rgba[p * 4] = s.images[(i * px + p) * 3];
-    rgba[p * 4 + 1] = s.images[(i * px + p) * 3 + 1];
-    rgba[p * 4 + 2] = s.images[(i * px + p) * 3 + 2];
+    rgba[p * 4] = s.images[at + p * 3];
+    rgba[p * 4 + 1] = s.images[at + p * 3 + 1];
+    rgba[p * 4 + 2] = s.images[at + p * 3 + 2];
     rgba[p * 4 + 3] = 255;
   }
   const out = new Uint8Array(size * size * 3);

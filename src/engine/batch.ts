@@ -1,12 +1,12 @@
 /**
- * The batcher: from in-memory `Samples` (../core/samples.ts) to one batch, with seeded order, seeded per-sample augmentation (flips, 90-degree
+ * The batcher: from in-memory `Samples` (../core/samples.ts, index views included) to one batch, with seeded order, seeded per-sample augmentation (flips, 90-degree
  * rotations, brightness/contrast jitter) with boxes transformed consistently, and normalisation,
  * all done while copying 8-bit pixels into the batch's float buffer, so preprocessing costs no GPU
  * dispatch. Images are square, 8-bit RGB, NHWC, at the network's input size.
  */
 import type { AugmentConfig, Normalization } from '../core/config';
 import type { Rng } from '../core/rng';
-import type { Samples } from '../core/samples';
+import { pixelOffset, type Samples } from '../core/samples';
 
 export interface SampleAugment {
   rot: number; // 0..3 quarter turns counter-clockwise
@@ -104,7 +104,7 @@ export function assembleBatch(s: Samples, indices: number[], norm: Normalization
   for (let b = 0; b < n; b++) {
     const aug = augments ? augments[b] : NO_AUGMENT;
     const map = indexMap(size, aug.rot, aug.hflip, aug.vflip);
-    const src = indices[b] * px * 3;
+    const src = pixelOffset(s, indices[b]);
     const dst = b * px * 3;
     const identityColour = aug.brightness === 0 && aug.contrast === 1;
     for (let p = 0; p < px; p++) {

@@ -15,6 +15,7 @@ import { assembleBatch } from './batch';
 import type { Samples } from '../core/samples';
 import { ensembleBoxRows, ensembleRows, type BoxEnsembleRule, type EnsembleRule } from './ensemble';
 import { EngineError } from '../core/errors';
+import { forgetDisposedGraphs } from './graphCache';
 
 export const BUNDLE_FORMAT = 'cohort-studio-bundle';
 
@@ -176,6 +177,7 @@ export async function openBundle(zip: Uint8Array): Promise<OpenedBundle> {
 /** Free an opened bundle's networks. */
 export function closeBundle(b: OpenedBundle): void {
   for (const m of b.members) m.dispose();
+  forgetDisposedGraphs();
 }
 
 export interface BundlePrediction {

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assembleBatch, drawAugment } from './batch';
-import type { Samples, TrainData } from '../core/samples';
+import { pixelProblem, type Samples, type TrainData } from '../core/samples';
 import { stepsPerEpochFor, usesFrozenTeacher, usesPeers, usesTeacher, validateRunConfig, type RunConfig } from '../core/config';
 import { ensembleBoxRows, ensembleRows } from './ensemble';
 import { EngineError } from '../core/errors';
@@ -26,6 +26,7 @@ import type { RunTimings } from '../core/results';
 import { buildNetwork, trainableParamCount } from './networks';
 import { SgdMomentum } from './optimizer';
 import { deriveSeed, Rng } from '../core/rng';
+import { forgetDisposedGraphs } from './graphCache';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 
 export interface RunResult {
@@ -78,9 +79,8 @@ export function validateData(c: RunConfig, data: TrainData): void {
     if (s.size !== c.inputSize) {
       throw new EngineError('SHAPE_MISMATCH', `The ${part} images are ${s.size} px but the networks take ${c.inputSize} px`, part);
     }
-    if (s.images.length !== s.count * s.size * s.size * 3) {
-      throw new EngineError('SHAPE_MISMATCH', `The ${part} set holds ${s.images.length} bytes, expected ${s.count} x ${s.size} x ${s.size} x 3`, part);
-    }
+    const pixels = pixelProblem(s);
+    if (pixels) throw new EngineError('SHAPE_MISMATCH', `The ${part} set ${pixels}`, part);
     if (c.task === 'classify') {
       if (!s.labels || s.labels.length !== s.count) {
         throw new EngineError('LABEL_MISMATCH', `The ${part} set has ${s.labels?.length ?? 0} labels for ${s.count} images`, part);
@@ -504,4 +504,6 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
 /** Dispose every model of a result, except a shared pre-trained teacher the caller still needs. */
 export function disposeRun(r: RunResult, keep?: tf.LayersModel): void {
   for (const m of Object.values(r.models)) if (m !== keep) m.dispose();
+  // Or tfjs-layers' graph cache keeps the disposed networks' layers alive (./graphCache.ts).
+  forgetDisposedGraphs();
 }

@@ -28,6 +28,8 @@ export interface DatasetIdentity {
 
 export interface JournalEntry {
   version: typeof JOURNAL_VERSION;
+  /** The experiment's id (kept runs, History record); absent in journals written before ids were kept. */
+  id?: string;
   spec: ExperimentSpec;
   dataset: DatasetIdentity;
   startedAt: string;

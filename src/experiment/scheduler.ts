@@ -13,6 +13,7 @@ import type { DatasetInfo, ExperimentResult, RunRecord } from '../core/results';
 import type { TrainData } from '../core/samples';
 import { runConfigOf, type ExperimentSpec } from '../core/spec';
 import type { CheckpointStore } from '../engine/checkpoint';
+import { forgetDisposedGraphs } from '../engine/graphCache';
 import { disposeRun, pretrainTeacher, trainCohort, type RunResult } from '../engine/trainer';
 import { aggregate } from './aggregate';
 import { expandRuns, teacherTrainingsNeeded } from './runs';
@@ -236,6 +237,7 @@ export async function runExperiment(
       }
     } finally {
       teacher?.dispose();
+      forgetDisposedGraphs();
     }
     // Every run of this seed is recorded (or the experiment stopped): free the shared teacher's checkpoint.
     if (status === 'done' && opts.store) await opts.store.remove(`teacher:${seed}`);

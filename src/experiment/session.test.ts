@@ -101,6 +101,50 @@ describe('experiment session', () => {
     });
   });
 
+  it('keeps the experiment (its record) before it removes the journal; a failed record leaves the journal to resume', async () => {
+    const one = { ...spec, seeds: [0], methods: ['ml' as const] };
+    const storage = new SessionStorage(new MemoryFileStore());
+    const order: string[] = [];
+    const remove = storage.journal.remove.bind(storage.journal);
+    storage.journal.remove = () => (order.push('journal removed'), remove());
+    const r = await runSession(one, study(), {
+      storage,
+      id: 'exp-a',
+      record: async (result, id) => void order.push(`record ${id} ${result.status}`),
+    });
+    expect(r.status).toBe('done');
+    expect(order).toEqual(['record exp-a done', 'journal removed']);
+
+    const failing = new SessionStorage(new MemoryFileStore());
+    const full = Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
+    await expect(
+      runSession(one, study(), {
+        storage: failing,
+        id: 'exp-b',
+        record: async () => {
+          throw full;
+        },
+      }),
+    ).rejects.toBe(full);
+    const left = await failing.journal.read();
+    expect(left).toMatchObject({ id: 'exp-b', status: 'stopped', error: { code: 'QUOTA_EXCEEDED' } });
+    expect(left!.completed).toHaveLength(1);
+    // Resume trains nothing again and keeps it this time, under the same id.
+    const kept: string[] = [];
+    const events: ExperimentEvent[] = [];
+    const again = await runSession(one, study(), {
+      storage: failing,
+      resume: true,
+      onEvent: (e) => events.push(e),
+      record: async (_r, id) => void kept.push(id),
+    });
+    expect(again.status).toBe('done');
+    expect(kept).toEqual(['exp-b']);
+    expect(events.find((e) => e.type === 'experiment-start')).toMatchObject({ experimentId: 'exp-b' });
+    expect(events.filter((e) => e.type === 'train')).toHaveLength(0);
+    expect(await failing.journal.read()).toBeNull();
+  });
+
   it('without storage it writes no checkpoint (the command line)', async () => {
     const events: ExperimentEvent[] = [];
     const r = await runSession({ ...spec, seeds: [0], methods: ['ml'] }, study(), { onEvent: (e) => events.push(e) });

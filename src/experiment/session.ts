@@ -106,6 +106,19 @@ export interface SessionOptions {
   onEvent?: (e: ExperimentEvent) => void;
   /** Each finished run's trained networks and its data, before the networks are freed. */
   onRunModels?: (run: PlannedRun, result: RunResult, data: TrainData) => void | Promise<void>;
+  /**
+   * Called once the spec and the dataset have passed their checks, before anything is written or
+   * deleted (`resuming`: the journal's experiment continues). May throw to stop before training.
+   */
+  beforeStart?: (spec: ExperimentSpec, resuming: boolean) => Promise<void>;
+  /** The experiment's id (kept in the journal; a resume keeps the journal's). Default: made from the start time. */
+  id?: string;
+  /**
+   * Keep the finished (or stopped) experiment, e.g. as a History record. Awaited before the
+   * journal is removed: if it fails, the journal stays (stopped, with the error) and the
+   * experiment can be resumed to keep it.
+   */
+  record?: (result: ExperimentResult, id: string) => Promise<void>;
 }
 
 function checkStudy(spec: ExperimentSpec, study: Study | null, previous: JournalEntry | null): asserts study is Study {
@@ -134,17 +147,21 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
   if (opts.resume && !previous) throw new EngineError('INVALID_CONFIG', 'There is no interrupted experiment to resume');
   const spec = parseSpec(previous ? previous.spec : specValue);
   checkStudy(spec, study, previous);
+  await opts.beforeStart?.(spec, previous !== null);
   // A new experiment: the old one's checkpoints go.
   if (storage && !previous) await storage.deleteCheckpoints();
 
   const samples = resample(study.samples, spec.inputSize);
   const policy: SplitPolicy = { testShare: spec.data.testShare, splitSeed: spec.data.splitSeed, classNames: study.info.classNames, given: study.given };
+  const startedAt = previous?.startedAt ?? new Date().toISOString();
+  const id = previous?.id ?? opts.id ?? `exp-${startedAt}`;
   const entry: JournalEntry | null = storage
     ? {
         version: 1,
+        id,
         spec,
         dataset: study.identity,
-        startedAt: previous?.startedAt ?? new Date().toISOString(),
+        startedAt,
         completed: previous?.completed ?? [],
         planned: spec.methods.length * spec.seeds.length,
         status: 'running',
@@ -181,10 +198,12 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
             entry.completed.push(e.record);
             void storage.journal.write(entry).catch(() => {});
           }
-          opts.onEvent?.(e);
+          opts.onEvent?.(e.type === 'experiment-start' ? { ...e, experimentId: id } : e);
         },
       },
     );
+    // Kept before the journal goes; if this fails, the journal stays as stopped (below).
+    if (opts.record) await opts.record(result, id);
     if (storage && entry) {
       if (result.status === 'done') await storage.journal.remove();
       else {

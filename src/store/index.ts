@@ -6,7 +6,6 @@ import * as Comlink from 'comlink';
 import { get, set } from 'idb-keyval';
 import { useStore } from 'zustand';
 import { planner, restartStudio, studio } from '../worker/client';
-import { idbHistory } from './history';
 import { createStudioStore, type StudioState } from './studio';
 
 export const studioStore = createStudioStore({
@@ -14,7 +13,6 @@ export const studioStore = createStudioStore({
   restartStudio,
   planner,
   proxy: Comlink.proxy,
-  history: idbHistory(),
   folders: {
     save: (handle) => set('last-folder-handle', handle),
     load: async () => (await get<FileSystemDirectoryHandle>('last-folder-handle')) ?? null,

@@ -4,13 +4,15 @@
  * evaluations, the experiment's totals (from the scheduler's own events, so they are right after
  * a resume too) and the memory the worker last reported.
  *
- * Owns: `Progress` and `reduceEvent` / `appendSteps`. Pure functions: no worker, no DOM.
+ * Owns: `Progress`, `reduceEvent` / `appendSteps`, and `progressOfResult` (a kept experiment shown
+ * again). Pure functions: no worker, no DOM.
  */
 import { MODE_LABELS } from '../core/config';
 import type { ErrorInfo } from '../core/errors';
 import type { PlannedRun, StudioEvent } from '../core/events';
 import type { Evaluation, LossRecord, NetworkInfo } from '../core/records';
 import type { ExperimentResult } from '../core/results';
+import { expandRuns } from '../experiment/runs';
 
 export interface StepPoint {
   /** Step number within this run's phase, from 1. */
@@ -55,6 +57,8 @@ export interface Progress {
   result: ExperimentResult | null;
   error: ErrorInfo | null;
   memory: { numTensors: number; gpuBytes: number | null; numBytes: number } | null;
+  /** The experiment shown: where Inspect, Compare's curves and Export read its kept runs. */
+  experimentId: string | null;
 }
 
 export const idleProgress = (): Progress => ({
@@ -68,6 +72,7 @@ export const idleProgress = (): Progress => ({
   result: null,
   error: null,
   memory: null,
+  experimentId: null,
 });
 
 export const runKey = (r: Pick<PlannedRun, 'method' | 'seed'>) => `${r.method}:${r.seed}`;
@@ -121,7 +126,7 @@ export function reduceEvent(p: Progress, e: StudioEvent): Progress {
         }
         runs.push(queued(runKey(r), `${MODE_LABELS[r.method]}, seed ${r.seed}`, r, r.seed));
       }
-      return { ...p, runs, totalSteps: e.totalSteps, stepsDone: e.doneSteps, stepsAtStart: e.doneSteps };
+      return { ...p, runs, totalSteps: e.totalSteps, stepsDone: e.doneSteps, stepsAtStart: e.doneSteps, experimentId: e.experimentId ?? p.experimentId };
     }
     case 'teacher-start':
       return { ...patchRun(p, teacherKey(e.seed), { status: 'training' }), currentKey: teacherKey(e.seed) };
@@ -180,4 +185,27 @@ export function experimentEta(p: Pick<Progress, 'startedAt' | 'stepsAtStart' | '
   const doneHere = p.stepsDone - p.stepsAtStart;
   if (!p.startedAt || doneHere <= 0 || p.totalSteps <= p.stepsDone) return 0;
   return ((now - p.startedAt) / doneHere) * (p.totalSteps - p.stepsDone);
+}
+
+/**
+ * A kept experiment (from History, or the finished runs of an interrupted one) as the screens show
+ * a finished one: its runs with their recorded curves and metrics, its table, and its id so
+ * Inspect and Export read its kept runs.
+ */
+export function progressOfResult(result: ExperimentResult, experimentId: string): Progress {
+  const planned = expandRuns(result.spec);
+  let p = reduceEvent(idleProgress(), {
+    type: 'experiment-start',
+    runs: planned,
+    teacherTrainings: result.teacherTrainings.length,
+    totalSteps: 0,
+    doneSteps: 0,
+    experimentId,
+  });
+  for (const t of result.teacherTrainings) if (t.status === 'done') p = reduceEvent(p, { type: 'teacher-end', seed: t.seed, ms: t.ms });
+  for (const record of result.runs) {
+    const run = planned.find((r) => r.method === record.method && r.seed === record.seed);
+    if (run) p = reduceEvent(p, { type: 'run-end', run, record });
+  }
+  return reduceEvent(p, { type: 'experiment-end', result });
 }

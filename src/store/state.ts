@@ -14,15 +14,15 @@ import type { DatasetSummary } from '../data/summary';
 import type { ImportProgress, Layout, ResizeMode } from '../data/types';
 import type { ExperimentEstimate } from '../experiment/estimate';
 import type { JournalEntry } from '../experiment/journal';
+import type { KeptExperiment } from '../worker/library';
 import type { PlannerApi } from '../worker/planner.worker';
-import type { BackendReport, StorageReport } from '../worker/protocol';
+import type { BackendReport, StorageReport, StorageSupport } from '../worker/protocol';
 import type { StudioApi } from '../worker/studio.worker';
-import type { HistoryDb, HistoryRecord } from './history';
 import type { Progress } from './progress';
 
 type Remote = Comlink.Remote<StudioApi>;
 
-/** What the store needs from outside: the workers, the browser's storage and a confirm dialog. */
+/** What the store needs from outside: the workers, the browser's storage and a confirm dialog. History lives in the studio worker. */
 export interface StudioDeps {
   studio(): Comlink.Remote<StudioApi>;
   /** End the studio worker (its GPU device, datasets and models go with it) and start a fresh one. */
@@ -30,7 +30,6 @@ export interface StudioDeps {
   planner(): Comlink.Remote<PlannerApi>;
   /** Wrap a callback so the worker can call it (comlink's `proxy`). */
   proxy<T extends object>(fn: T): T;
-  history: HistoryDb;
   /** Where the last opened folder's handle is remembered (IndexedDB in the browser). */
   folders: { save(handle: FileSystemDirectoryHandle): Promise<void>; load(): Promise<FileSystemDirectoryHandle | null> };
   confirm(message: string): boolean;
@@ -48,6 +47,8 @@ export type Tab = (typeof TABS)[number];
 export interface BackendSlice {
   backend: BackendReport | null;
   backendError: ErrorInfo | null;
+  /** What this browser gives the studio's storage (a banner says what will not survive a reload). */
+  storageSupport: StorageSupport | null;
   tab: Tab;
   setTab(tab: Tab): void;
   /** Start the worker's backend, then look for an interrupted experiment. */
@@ -107,8 +108,8 @@ export interface ExperimentSlice extends Progress {
   interrupted: JournalEntry | null;
   /** What to do before the interrupted experiment can resume (load its dataset again). */
   resumeNote: string | null;
-  /** Why the finished experiment could not be kept in this browser. */
-  saveError: string | null;
+  /** Another tab of this browser trains (its journal's experiment, once written): this tab may not start, resume, discard or delete. */
+  elsewhere: { experiment: JournalEntry | null } | null;
   train(): Promise<void>;
   resume(): Promise<void>;
   restartAndResume(): Promise<void>;
@@ -116,6 +117,7 @@ export interface ExperimentSlice extends Progress {
   unpause(): void;
   cancel(): void;
   discardInterrupted(): Promise<void>;
+  /** Look again for an interrupted experiment and for training in another tab (and wait for that tab to finish). */
   refreshInterrupted(): Promise<void>;
   /** The tab is being hidden: checkpoint the run in progress after its next step. */
   flushCheckpoint(): void;
@@ -126,11 +128,14 @@ export interface ExperimentSlice extends Progress {
 
 // History.
 export interface HistorySlice {
-  history: HistoryRecord[];
+  history: KeptExperiment[];
   historyError: string | null;
   storage: StorageReport | null;
   loadHistory(): Promise<void>;
+  /** Delete a kept experiment and free its storage (refused while another tab trains). */
   deleteHistory(id: string): Promise<void>;
+  /** Show a kept experiment in Compare, Inspect and Export (not while one runs). */
+  openExperiment(id: string): Promise<void>;
   refreshStorage(): Promise<void>;
   deleteCheckpoints(): Promise<void>;
 }
@@ -146,6 +151,7 @@ export interface ResultsSlice {
   predictions: { key: string; data: RunPredictions | null } | null;
   loadInspection(key: string): Promise<void>;
   loadPredictions(key: string): Promise<void>;
+  /** Export a finished run of the experiment shown. */
   exportRun(key: string, includeTeacher: boolean): ReturnType<Remote['exportRun']>;
   openBundle(bytes: Uint8Array): ReturnType<Remote['openBundle']>;
   predictFiles(files: FileWithPath[]): ReturnType<Remote['predictFiles']>;

@@ -4,7 +4,7 @@ import type { ExperimentResult } from '../core/results';
 import { defaultSpec } from '../core/spec';
 import type { DatasetSummary } from '../data/summary';
 import type { JournalEntry } from '../experiment/journal';
-import { memoryHistory } from './history';
+import type { KeptExperiment } from '../worker/library';
 import { createStudioStore, type StudioDeps } from './studio';
 
 const summary = (over: Partial<DatasetSummary> = {}): DatasetSummary => ({
@@ -63,6 +63,11 @@ function fakeWorker() {
   const w = {
     calls,
     interruptedEntry: null as JournalEntry | null,
+    /** Another tab trains: its journal; `free()` lets it go. */
+    elsewhere: null as { experiment: JournalEntry | null } | null,
+    free: () => {},
+    kept: [] as KeptExperiment[],
+    deleteError: null as unknown,
     events: [] as StudioEvent[],
     result: result(),
     fail: null as unknown,
@@ -73,7 +78,24 @@ function fakeWorker() {
   };
   const api = {
     init: async () => ({ backend: 'webgpu', fallbacks: [], fastKernels: true }),
-    interrupted: async () => w.interruptedEntry,
+    storageSupport: async () => ({ opfs: true, createWritable: true, locks: true, persistent: true }),
+    interrupted: async () => (w.elsewhere ? null : w.interruptedEntry),
+    trainingElsewhere: async () => w.elsewhere,
+    whenFree: () =>
+      new Promise<void>((resolve) => {
+        w.free = () => {
+          w.elsewhere = null;
+          resolve();
+        };
+      }),
+    history: async () => (w.record('history', []), w.kept),
+    storage: async () => ({ usage: 0, quota: 1e9, persisted: true, checkpoints: [], opfs: true }),
+    experiment: async (id: string) => w.kept.find((k) => k.id === id) ?? null,
+    deleteExperiment: async (id: string) => {
+      w.record('deleteExperiment', [id]);
+      if (w.deleteError) throw w.deleteError;
+      w.kept = w.kept.filter((k) => k.id !== id);
+    },
     loadSampleData: async (...args: unknown[]) => (w.record('loadSampleData', args), summary()),
     importFiles: async (...args: unknown[]) => {
       w.record('importFiles', args);
@@ -95,39 +117,38 @@ function fakeWorker() {
       w.record('discardInterrupted', []);
       w.interruptedEntry = null;
     },
-    inspect: async (key: string) => ({ key, task: 'classify', images: [], networks: {}, ensembles: {} }),
+    inspect: async (id: string, key: string) => (w.record('inspect', [id, key]), { key, task: 'classify', images: [], networks: {}, ensembles: {} }),
+    exportRun: async (id: string, key: string) => (w.record('exportRun', [id, key]), new Uint8Array([1])),
   };
   return { w, api };
 }
 
 function setup(opts: { confirm?: boolean } = {}) {
   const { w, api } = fakeWorker();
-  const history = memoryHistory();
   const planner = { describe: vi.fn() };
   const deps: StudioDeps = {
     studio: () => api as never,
     restartStudio: () => api as never,
     planner: () => planner as never,
     proxy: (f) => f,
-    history,
     folders: { save: async () => {}, load: async () => null },
     confirm: () => opts.confirm ?? true,
     persistStorage: () => {},
     fastKernels: true,
   };
-  return { store: createStudioStore(deps), w, history, planner };
+  return { store: createStudioStore(deps), w, planner };
 }
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 describe('studio store: the experiment lifecycle', () => {
-  it('train: running, events reduced, steps batched, then the result kept in History', async () => {
-    const { store, w, history } = setup();
+  it('train: running, events reduced, steps batched, then History listed again from the worker', async () => {
+    const { store, w } = setup();
     await store.getState().loadSample('classify');
     const run = { index: 0, method: 'ml' as const, seed: 0, sharedTeacher: false };
     w.events = [
-      { type: 'experiment-start', runs: [run], teacherTrainings: 0, totalSteps: 4, doneSteps: 0 },
+      { type: 'experiment-start', runs: [run], teacherTrainings: 0, totalSteps: 4, doneSteps: 0, experimentId: 'exp-7' },
       { type: 'run-start', run },
       ...[1, 2, 3].map((g): StudioEvent => ({
         type: 'train',
@@ -136,6 +157,8 @@ describe('studio store: the experiment lifecycle', () => {
         event: { type: 'step', phase: 'cohort', epoch: 0, step: g - 1, globalStep: g, stepsPerEpoch: 4, losses: {}, imagesPerSec: 1, ms: 10 },
       })),
     ];
+    // The worker keeps the record itself, before it removes the journal; the page lists it after.
+    w.kept = [{ version: 2, id: 'exp-7', savedAt: '2026-12-01T10:00:00.000Z', result: w.result, stored: { runs: ['ml:0'], bytes: 10 } }];
     const done = store.getState().train();
     expect(store.getState().status).toBe('running');
     expect(store.getState().tab).toBe('Train');
@@ -146,25 +169,83 @@ describe('studio store: the experiment lifecycle', () => {
     expect(store.getState().stepsDone).toBe(3);
     expect(store.getState().totalSteps).toBe(4);
     expect(store.getState().runs[0]).toMatchObject({ key: 'ml:0', status: 'training', stepsDone: 3 });
-    expect(await history.all()).toHaveLength(1);
-    expect(store.getState().history).toHaveLength(1);
+    expect(store.getState().experimentId).toBe('exp-7');
+    expect(store.getState().history.map((h) => h.id)).toEqual(['exp-7']);
+    const names = w.calls.map((c) => c.name);
+    expect(names.lastIndexOf('history')).toBeGreaterThan(names.indexOf('runExperiment'));
     const call = w.calls.find((c) => c.name === 'runExperiment')!;
     expect(call.args[1]).toMatchObject({ resume: false, onRunError: 'continue', checkpointEverySteps: 200 });
   });
 
-  it('a run that throws leaves a typed error; a History store that is full says so and loses nothing else', async () => {
-    const { store, w, history } = setup();
+  it('a run that throws leaves a typed error; one whose record could not be kept is offered for resume', async () => {
+    const { store, w } = setup();
     w.fail = { name: 'EngineError', code: 'DEVICE_LOST', message: 'The GPU device was lost' };
     await store.getState().train();
     expect(store.getState().status).toBe('failed');
     expect(store.getState().error).toMatchObject({ code: 'DEVICE_LOST' });
 
-    w.fail = null;
-    history.put = async () => {
-      throw new DOMException('quota', 'QuotaExceededError');
-    };
+    w.fail = { name: 'EngineError', code: 'STORAGE_FULL', message: 'The finished experiment could not be kept in History' };
+    w.interruptedEntry = journal({ completed: [], planned: 2, status: 'stopped' });
     await store.getState().train();
-    expect(store.getState().saveError).toMatch(/could not be kept/);
+    expect(store.getState().error).toMatchObject({ code: 'STORAGE_FULL' });
+    expect(store.getState().interrupted).toMatchObject({ status: 'stopped' });
+  });
+
+  it('asks the worker to check the disk the estimate says the experiment needs; a resume needs only what is left', async () => {
+    const { store, w } = setup();
+    store.setState({ estimate: { diskBytes: 4000 } as never });
+    await store.getState().train();
+    expect(w.calls.find((c) => c.name === 'runExperiment')!.args[1]).toMatchObject({ needBytes: 4000 });
+    w.calls.length = 0;
+    w.interruptedEntry = journal({ planned: 4, completed: [{} as never] });
+    await store.getState().init();
+    await store.getState().resume();
+    expect(w.calls.find((c) => c.name === 'runExperiment')!.args[1]).toMatchObject({ resume: true, needBytes: 3000 });
+  });
+
+  it('training in another tab: shown as such, not as interrupted; this tab takes over once that one is gone', async () => {
+    const { store, w } = setup();
+    w.interruptedEntry = journal();
+    w.elsewhere = { experiment: journal() };
+    await store.getState().init();
+    expect(store.getState().elsewhere).toMatchObject({ experiment: { spec: { name: 'interrupted one' } } });
+    expect(store.getState().interrupted).toBeNull();
+    // The other tab closes mid-experiment: its journal is now an interrupted experiment here.
+    w.free();
+    await vi.waitFor(() => expect(store.getState().interrupted).not.toBeNull());
+    expect(store.getState().elsewhere).toBeNull();
+  });
+
+  it('a kept experiment opens in Compare, Inspect and Export read its runs, and deleting it frees it', async () => {
+    const { store, w } = setup();
+    const run = { index: 0, method: 'ml' as const, seed: 0, sharedTeacher: false };
+    const record = { method: 'ml', seed: 0, status: 'done', config: {}, networks: [], history: [], backend: 'webgpu' } as never;
+    w.kept = [
+      {
+        version: 2,
+        id: 'exp-old',
+        savedAt: '2026-12-01T10:00:00.000Z',
+        result: result({ runs: [record], spec: defaultSpec({ methods: ['ml'], seeds: [0] }) }),
+        stored: null,
+      },
+    ];
+    await store.getState().loadHistory();
+    await store.getState().openExperiment('exp-old');
+    expect(store.getState()).toMatchObject({ experimentId: 'exp-old', tab: 'Compare', status: 'done' });
+    expect(store.getState().runs.find((r) => r.key === 'ml:0')).toMatchObject({ run, status: 'done' });
+    await store.getState().loadInspection('ml:0');
+    expect(w.calls.find((c) => c.name === 'inspect')!.args).toEqual(['exp-old', 'ml:0']);
+    await store.getState().exportRun('ml:0', false);
+    expect(w.calls.find((c) => c.name === 'exportRun')!.args).toEqual(['exp-old', 'ml:0']);
+
+    w.deleteError = { name: 'EngineError', code: 'TRAINING_ELSEWHERE', message: 'An experiment is training in another tab' };
+    await store.getState().deleteHistory('exp-old');
+    expect(store.getState().historyError).toMatch(/another tab/);
+    expect(store.getState().experimentId).toBe('exp-old');
+    w.deleteError = null;
+    await store.getState().deleteHistory('exp-old');
+    expect(store.getState().history).toEqual([]);
+    expect(store.getState().experimentId).toBeNull();
   });
 
   it('pause and unpause reach the worker only from the right state', async () => {
@@ -272,6 +353,7 @@ describe('studio store: data and configuration', () => {
 
   it('inspection is fetched once per run and dropped for a new experiment', async () => {
     const { store } = setup();
+    store.setState({ experimentId: 'exp-1' });
     await store.getState().loadInspection('ml:0');
     expect(store.getState().inspection).toMatchObject({ key: 'ml:0', data: { key: 'ml:0' } });
     await store.getState().train();

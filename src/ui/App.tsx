@@ -22,7 +22,8 @@ export function App() {
   const status = useStudio((s) => s.status);
   const dataset = useStudio((s) => s.dataset);
   const tab = useStudio((s) => s.tab);
-  const saveError = useStudio((s) => s.saveError);
+  const elsewhere = useStudio((s) => s.elsewhere);
+  const support = useStudio((s) => s.storageSupport);
   const resumeNote = useStudio((s) => s.resumeNote);
   const interrupted = useStudio((s) => s.interrupted);
   const error = useStudio((s) => s.error);
@@ -34,6 +35,8 @@ export function App() {
     // Hidden tabs may be discarded: have the run in progress checkpoint after its next step.
     const onHide = () => {
       if (document.visibilityState === 'hidden') studioStore.getState().flushCheckpoint();
+      // Back in view: another tab may have started or finished training meanwhile.
+      else if (!['running', 'paused'].includes(studioStore.getState().status)) void studioStore.getState().refreshInterrupted();
     };
     document.addEventListener('visibilitychange', onHide);
     return () => document.removeEventListener('visibilitychange', onHide);
@@ -77,10 +80,26 @@ export function App() {
           {backendError.message}
         </p>
       )}
-      {saveError && (
-        <p className="warning" role="status">
-          {saveError}
+      {support && !support.persistent && (
+        <p className="warning" role="status" data-testid="storage-fallback">
+          This browser {support.opfs ? 'cannot write files in its private storage (no createWritable)' : 'has no private file system (OPFS) for the studio'}:
+          training works, but checkpoints, the resume record of a running experiment and the trained networks of finished runs are kept in memory only. A reload
+          or a closed tab loses them; the results in History are kept.
         </p>
+      )}
+      {support && !support.locks && (
+        <p className="warning" role="status">
+          This browser cannot tell the studio&apos;s tabs apart (no Web Locks): train in one tab only.
+        </p>
+      )}
+      {elsewhere && !running && (
+        <div className="warning" role="status" data-testid="elsewhere">
+          Training in another tab
+          {elsewhere.experiment
+            ? `: “${elsewhere.experiment.spec.name}” on “${elsewhere.experiment.dataset.name}”, ${elsewhere.experiment.completed.length} of ${elsewhere.experiment.planned} runs finished`
+            : ''}
+          . This tab can look at past experiments; it can start, resume, discard or delete once that tab is closed or its experiment ends.
+        </div>
       )}
       {error?.code === 'DEVICE_LOST' && !running && (
         <div className="warning" role="alert" data-testid="device-lost">

@@ -52,7 +52,10 @@ export function ConfigurePanel() {
   const status = useStudio((s) => s.status);
   const onRunError = useStudio((s) => s.onRunError);
   const checkpointEvery = useStudio((s) => s.checkpointEverySteps);
-  const { setSpec, applyPreset, loadSpecText, refreshEstimate, setTrainingOptions, train } = studioStore.getState();
+  const elsewhere = useStudio((s) => s.elsewhere);
+  const storage = useStudio((s) => s.storage);
+  const support = useStudio((s) => s.storageSupport);
+  const { setSpec, applyPreset, loadSpecText, refreshEstimate, refreshStorage, setTrainingOptions, train } = studioStore.getState();
   const [specError, setSpecError] = useState<string | null>(null);
   const running = status === 'running' || status === 'paused';
 
@@ -61,6 +64,9 @@ export function ConfigurePanel() {
     const t = setTimeout(() => void refreshEstimate(), 150);
     return () => clearTimeout(t);
   }, [spec, dataset, refreshEstimate]);
+  // The disk left to the studio, shown beside what the experiment needs.
+  useEffect(() => void refreshStorage(), [refreshStorage]);
+  const freeBytes = storage?.quota != null && storage.usage != null ? Math.max(0, storage.quota - storage.usage) : null;
 
   const setHyper = (k: keyof typeof spec.hyper, v: number | boolean) => setSpec((s) => ({ ...s, hyper: { ...s.hyper, [k]: v } }));
   const toggleMethod = (m: Mode) =>
@@ -73,7 +79,7 @@ export function ConfigurePanel() {
     validation = e instanceof SpecError ? e.issues.map((i) => `${i.field}: ${i.message}`).join('; ') : String(e);
   }
   const needsPeers = spec.methods.some(usesPeers) && spec.students.length < 2;
-  const canTrain = !running && !!dataset && dataset.blocking.length === 0 && !validation && spec.task === dataset.task;
+  const canTrain = !running && !elsewhere && !!dataset && dataset.blocking.length === 0 && !validation && spec.task === dataset.task;
 
   async function loadSpec(file: File) {
     setSpecError(loadSpecText(await file.text()));
@@ -264,6 +270,22 @@ export function ConfigurePanel() {
           .
         </p>
       )}
+      {estimate && (
+        <p data-testid="disk">
+          Disk (estimate): <strong>{fmtBytes(estimate.diskBytes)}</strong> — the trained networks and test predictions of every run (
+          {fmtBytes(estimate.disk.kept)}
+          ), kept for Inspect, Compare and Export after a reload, and checkpoints while it trains ({fmtBytes(estimate.disk.checkpoints)}).{' '}
+          {support && !support.persistent
+            ? 'This browser keeps them in memory instead (see the banner above).'
+            : freeBytes !== null && (
+                <span className={estimate.diskBytes > freeBytes ? 'error' : undefined}>
+                  The browser lets the studio use {fmtBytes(freeBytes)} more
+                  {estimate.diskBytes > freeBytes ? ': it will not fit (delete past experiments in History)' : ''}.
+                </span>
+              )}
+        </p>
+      )}
+      {elsewhere && <p className="hint">Training in another tab: this tab can start an experiment once that one ends or its tab is closed.</p>}
       <label>
         After a run fails (for example a NaN loss)
         <select value={onRunError} onChange={(e) => setTrainingOptions({ onRunError: e.target.value as 'continue' | 'stop' })} aria-label="After a run fails">

@@ -6,15 +6,14 @@
  */
 import { useEffect, useState } from 'react';
 import { toErrorInfo } from '../core/errors';
-import type { FileWithPath } from '../data/inputFiles';
+import { withPath, type FileWithPath } from '../data/inputFiles';
 import { studioStore, useStudio } from '../store';
 import { download, fmtInt, ImageWithBoxes, Progress } from './common';
 
 async function filesFromEntry(entry: FileSystemEntry, prefix: string, out: FileWithPath[]): Promise<void> {
   if (entry.isFile) {
     const f = await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej));
-    Object.defineProperty(f, 'relativePath', { value: `${prefix}${entry.name}` });
-    out.push(f as FileWithPath);
+    out.push(withPath(f, `${prefix}${entry.name}`));
   } else if (entry.isDirectory) {
     const reader = (entry as FileSystemDirectoryEntry).createReader();
     // readEntries returns the listing in chunks: read until it comes back empty.
@@ -75,7 +74,7 @@ export function DataPanel() {
     const pending = items.map((i) => ({ entry: i.webkitGetAsEntry(), file: i.getAsFile() }));
     for (const { entry, file } of pending) {
       if (entry) await filesFromEntry(entry, '', files);
-      else if (file) files.push(file);
+      else if (file) files.push(withPath(file));
     }
     return importFiles(files);
   }
@@ -106,7 +105,7 @@ export function DataPanel() {
               aria-label="Dataset folder"
               {...{ webkitdirectory: '', directory: '' }}
               multiple
-              onChange={(e) => e.target.files && void importFiles(Array.from(e.target.files))}
+              onChange={(e) => e.target.files && void importFiles(Array.from(e.target.files, (f) => withPath(f)))}
             />
           </label>
           {hasPicker && (

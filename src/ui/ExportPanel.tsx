@@ -7,6 +7,7 @@
 import { useState } from 'react';
 import { unzipSync } from 'fflate';
 import { toErrorInfo, type ErrorInfo } from '../core/errors';
+import { withPath, type FileWithPath } from '../data/inputFiles';
 import type { Thumbnail } from '../data/summary';
 import { studioStore, useStudio } from '../store';
 import type { StudioState } from '../store/studio';
@@ -65,7 +66,7 @@ export function ExportPanel() {
     }
   }
 
-  async function predict(files: File[]) {
+  async function predict(files: FileWithPath[]) {
     setBusy(true);
     setError(null);
     try {
@@ -132,7 +133,7 @@ export function ExportPanel() {
               aria-label="Images to predict"
               {...{ webkitdirectory: '' }}
               multiple
-              onChange={(e) => e.target.files && predict(Array.from(e.target.files))}
+              onChange={(e) => e.target.files && predict(Array.from(e.target.files, (f) => withPath(f)))}
             />
           </label>
         )}

@@ -13,7 +13,9 @@ let plannerRemote: Comlink.Remote<PlannerApi> | null = null;
 
 export function studio(): Comlink.Remote<StudioApi> {
   if (!studioRemote) {
-    studioWorker = new Worker(new URL('./studio.worker.ts', import.meta.url), { type: 'module', name: 'studio' });
+    // `?storage=memory`: the worker keeps checkpoints and runs in memory, as where OPFS is missing (a diagnostic).
+    const memoryOnly = new URLSearchParams(location.search).get('storage') === 'memory';
+    studioWorker = new Worker(new URL('./studio.worker.ts', import.meta.url), { type: 'module', name: memoryOnly ? 'studio:memory' : 'studio' });
     studioRemote = Comlink.wrap<StudioApi>(studioWorker);
   }
   return studioRemote;

@@ -1,10 +1,13 @@
 /**
- * The experiment the worker runs: one session at a time over the held dataset, with pause and
- * unpause, cancel, a checkpoint flush when the tab is hidden, GPU faults checked before every
- * step, finished runs kept for Inspect and Export, and the memory in use pushed with the events
+ * The experiment the worker runs: one session at a time over the held dataset, holding the
+ * trainer lock (one trainer per browser profile) for as long as it runs, with pause and unpause,
+ * cancel, a checkpoint flush when the tab is hidden, GPU faults checked before every step, the
+ * disk it needs checked first, each finished run kept in storage for Inspect and Export, the
+ * History record written before the journal goes, and the memory in use pushed with the events
  * (at most once a second), so the page never polls.
  *
- * Owns: the running session's controls. Runs in the studio worker.
+ * Owns: the running session's controls and the interrupted experiment's (resume, discard, delete
+ * checkpoints). Runs in the studio worker.
  */
 import { EngineError } from '../core/errors';
 import type { StudioEvent } from '../core/events';
@@ -13,12 +16,23 @@ import { runSession, SessionStorage, type Study } from '../experiment/session';
 import type { JournalEntry } from '../experiment/journal';
 import type { RunArchive } from './archive';
 import type { Gpu } from './gpu';
+import type { Library } from './library';
+import { checkSpace } from './storageSupport';
+import type { StorageSupport } from './protocol';
+import type { TrainerLock } from './trainerLock';
 
 export interface RunOptions {
   /** Continue the interrupted experiment (its own spec) instead of starting `spec`. */
   resume?: boolean;
   onRunError?: 'continue' | 'stop';
   checkpointEverySteps?: number;
+  /** Disk the experiment (or what is left of it) will take: checked against the browser's quota before it starts. */
+  needBytes?: number;
+}
+
+/** A new experiment's id: the start time, safe as a file name, and a few random letters. */
+export function newExperimentId(now = new Date()): string {
+  return `exp-${now.toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
 const MEMORY_EVERY_MS = 1000;
@@ -27,29 +41,49 @@ export class ExperimentRunner {
   private controller: AbortController | null = null;
   private paused: { promise: Promise<void>; release: () => void } | null = null;
   private readonly flushRequest = { requested: false };
-  /** The spec and dataset of the last experiment run, for exports. */
-  last: ExperimentResult | null = null;
+  /** The id of the experiment running now. */
+  current: string | null = null;
 
   constructor(
     readonly storage: SessionStorage,
     private readonly gpu: Gpu,
     private readonly archive: RunArchive,
+    private readonly lock: TrainerLock,
+    private readonly library: Library,
+    private readonly support: StorageSupport,
   ) {}
 
   get running(): boolean {
     return this.controller !== null;
   }
 
-  async run(spec: unknown, study: Study | null, onEvent: (e: StudioEvent) => void, options: RunOptions = {}): Promise<ExperimentResult> {
+  /** Run (or resume) an experiment holding the trainer lock; TRAINING_ELSEWHERE if another tab trains. */
+  run(spec: unknown, study: Study | null, onEvent: (e: StudioEvent) => void, options: RunOptions = {}): Promise<ExperimentResult> {
+    if (this.running) return Promise.reject(new EngineError('INVALID_CONFIG', 'An experiment is already running in this tab'));
+    return this.lock.hold(options.resume ? 'resume here' : 'start an experiment here', () => this.runHeld(spec, study, onEvent, options));
+  }
+
+  private async runHeld(spec: unknown, study: Study | null, onEvent: (e: StudioEvent) => void, options: RunOptions): Promise<ExperimentResult> {
     const fault = this.gpu.fault();
     if (fault) throw fault;
-    this.controller?.abort();
+    const previous = await this.storage.journal.read();
+    const id = (options.resume ? previous?.id : undefined) ?? newExperimentId();
     const controller = (this.controller = new AbortController());
-    this.archive.clear();
-    this.last = null;
+    this.current = id;
     let lastMemory = 0;
     try {
-      const result = await runSession(spec, study, {
+      return await runSession(spec, study, {
+        id,
+        beforeStart: async (parsed, resuming) => {
+          await checkSpace(this.support, options.needBytes);
+          if (!resuming) {
+            // A new experiment replaces the interrupted one: what it kept goes (unless History keeps it).
+            await this.library.forget(previous);
+            await this.library.tidy([id]);
+          }
+          await this.archive.begin(id, { resize: parsed.data.resize, seeds: parsed.seeds, dataset: study!.info });
+        },
+        record: async (result) => void (await this.library.save(id, result)),
         storage: this.storage,
         resume: options.resume,
         onRunError: options.onRunError ?? 'continue',
@@ -71,30 +105,46 @@ export class ExperimentRunner {
             onEvent({ type: 'memory', numTensors: m.numTensors, numBytes: m.numBytes, gpuBytes: m.gpuBytes });
           }
         },
-        onRunModels: (run, r, data) => this.archive.keep(`${run.method}:${run.seed}`, r, data.test),
+        onRunModels: (run, r, data) => this.archive.keep(id, run, r, data.test),
       });
-      this.last = result;
-      return result;
     } finally {
       if (this.controller === controller) this.controller = null;
+      this.current = null;
       this.unpause();
     }
   }
 
-  /** The experiment a reload, a crash or a lost GPU interrupted, if any (none while one runs). */
+  /** The experiment a reload, a crash or a lost GPU interrupted, if any (none while one runs, here or in another tab). */
   async interrupted(): Promise<JournalEntry | null> {
-    if (this.running) return null;
+    if (this.running || (await this.lock.heldElsewhere())) return null;
     return this.storage.journal.read();
   }
 
+  /** What another tab of this browser is training (its journal, once written), or null when no other tab trains. */
+  async elsewhere(): Promise<{ experiment: JournalEntry | null } | null> {
+    if (!(await this.lock.heldElsewhere())) return null;
+    return { experiment: await this.storage.journal.read() };
+  }
+
+  /** Resolves once no other tab trains. */
+  whenFree(): Promise<void> {
+    return this.lock.whenFree();
+  }
+
   async discardInterrupted(): Promise<void> {
-    if (this.running) throw new EngineError('INVALID_CONFIG', 'A running experiment cannot be discarded; cancel it first');
-    await this.storage.discard();
+    await this.lock.hold('discard it', async () => {
+      if (this.running) throw new EngineError('INVALID_CONFIG', 'A running experiment cannot be discarded; cancel it first');
+      const journal = await this.storage.journal.read();
+      await this.storage.discard();
+      await this.library.forget(journal);
+    });
   }
 
   async deleteCheckpoints(): Promise<void> {
-    if (this.running) throw new EngineError('INVALID_CONFIG', 'Checkpoints of a running experiment cannot be deleted');
-    await this.storage.deleteCheckpoints();
+    await this.lock.hold('delete checkpoints', async () => {
+      if (this.running) throw new EngineError('INVALID_CONFIG', 'Checkpoints of a running experiment cannot be deleted');
+      await this.storage.deleteCheckpoints();
+    });
   }
 
   /** Write a checkpoint of the run in progress after its next step (the tab is being hidden). */

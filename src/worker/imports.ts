@@ -9,7 +9,7 @@
 import { EngineError } from '../core/errors';
 import { browserDecoder } from '../data/decode-browser';
 import { importDataset } from '../data/importer';
-import { inputFilesOf, type FileWithPath } from '../data/inputFiles';
+import { inputFilesOf, withPath, type FileWithPath } from '../data/inputFiles';
 import { describeLayout, detectLayout } from '../data/layout';
 import { countsOf, previews, type DatasetSummary } from '../data/summary';
 import type { ImportOptions, ImportProgress, Layout } from '../data/types';
@@ -116,9 +116,7 @@ export class DatasetHolder {
         const path = `${prefix}/${name}`;
         if (entry.kind === 'directory') await walk(entry as FileSystemDirectoryHandle, path);
         else {
-          const f = (await (entry as FileSystemFileHandle).getFile()) as FileWithPath;
-          Object.defineProperty(f, 'relativePath', { value: path });
-          files.push(f);
+          files.push(withPath(await (entry as FileSystemFileHandle).getFile(), path));
           if (files.length % 500 === 0) onProgress({ phase: 'listing', done: files.length, total: 0 });
         }
       }

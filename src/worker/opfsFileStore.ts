@@ -1,5 +1,5 @@
 /**
- * A `FileStore` in the Origin Private File System, for checkpoints and the experiment journal. `createWritable` writes to a swap file that
+ * A `FileStore` in the Origin Private File System, for checkpoints, the experiment journal and the kept runs. `createWritable` writes to a swap file that
  * replaces the target only on `close()`, so a file is replaced whole or not at all; a tab closed
  * mid-write leaves the previous file as it was. Paths are '/'-separated under the origin's root.
  * Works in a dedicated worker (and on the main thread); no other DOM.

@@ -16,6 +16,18 @@ export interface BackendReport {
   fastKernels?: boolean;
 }
 
+/**
+ * What this browser gives the studio's storage. Without `persistent` (no OPFS, or no
+ * `createWritable`), checkpoints, the journal and kept runs live in memory: a reload loses them.
+ * Without `locks`, two tabs cannot tell that the other trains.
+ */
+export interface StorageSupport {
+  opfs: boolean;
+  createWritable: boolean;
+  locks: boolean;
+  persistent: boolean;
+}
+
 /** Storage used by this origin, whether it is persistent, and the runs with checkpoints. */
 export interface StorageReport {
   usage: number | null;
@@ -23,4 +35,5 @@ export interface StorageReport {
   persisted: boolean | null;
   checkpoints: string[];
   opfs: boolean;
+  support: StorageSupport;
 }

@@ -1,7 +1,8 @@
 /**
  * The studio's worker: the rooms that hold the backend (`gpu`), the dataset (`imports`), the
- * running experiment (`experiments`), its finished runs (`archive`) and opened bundles
- * (`bundles`), wired to comlink. The API is typed from these functions (`StudioApi = typeof api`);
+ * running experiment (`experiments`) under the trainer lock (`trainerLock`), the kept runs in
+ * storage (`archive`), the kept experiments (`library`: History) and opened bundles (`bundles`),
+ * wired to comlink. The API is typed from these functions (`StudioApi = typeof api`);
  * every error leaves as a typed `ErrorInfo`, and large buffers are transferred, not copied.
  *
  * Only wiring lives here; each room owns its own state.
@@ -10,7 +11,6 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { EngineError, toErrorInfo } from '../core/errors';
 import type { StudioEvent } from '../core/events';
-import { MemoryFileStore } from '../core/files';
 import type { FileWithPath } from '../data/inputFiles';
 import type { ImportProgress, Layout } from '../data/types';
 import { SessionStorage } from '../experiment/session';
@@ -18,15 +18,23 @@ import { RunArchive } from './archive';
 import { exportRun, OpenedBundles } from './bundles';
 import { ExperimentRunner, type RunOptions } from './experiments';
 import { Gpu } from './gpu';
+import { idbHistory } from './historyDb';
 import { DatasetHolder, type ImportSettings } from './imports';
-import { OpfsFileStore, opfsAvailable } from './opfsFileStore';
+import { Library } from './library';
 import type { BackendName, StorageReport } from './protocol';
+import { fileStoreFor, storageSupport } from './storageSupport';
+import { TrainerLock } from './trainerLock';
 
 const gpu = new Gpu();
 const data = new DatasetHolder();
-const archive = new RunArchive();
-const storage = new SessionStorage(opfsAvailable() ? new OpfsFileStore() : new MemoryFileStore());
-const experiments = new ExperimentRunner(storage, gpu, archive);
+// `?storage=memory` on the page names the worker so (a diagnostic: the fallback of browsers without OPFS).
+const support = storageSupport(self.name === 'studio:memory');
+const files = fileStoreFor(support);
+const archive = new RunArchive(files);
+const storage = new SessionStorage(files);
+const lock = new TrainerLock();
+const library = new Library(idbHistory(), archive, storage, lock, (): string | null => experiments.current, support.persistent);
+const experiments = new ExperimentRunner(storage, gpu, archive, lock, library, support);
 const bundles = new OpenedBundles();
 
 const api = {
@@ -53,25 +61,34 @@ const api = {
   cancel: () => experiments.cancel(),
   flush: () => experiments.flush(),
   interrupted: () => experiments.interrupted(),
+  /** What another tab trains (its journal), or null; `whenFree` resolves once no other tab trains. */
+  trainingElsewhere: () => experiments.elsewhere(),
+  whenFree: () => experiments.whenFree(),
   discardInterrupted: () => experiments.discardInterrupted(),
   deleteCheckpoints: () => experiments.deleteCheckpoints(),
 
+  /** Kept experiments, newest first (History), the interrupted one included; deleting one frees its storage. */
+  history: () => library.list(),
+  experiment: (id: string) => library.get(id),
+  deleteExperiment: (id: string) => library.remove(id),
+
+  storageSupport: () => support,
   async storage(): Promise<StorageReport> {
     const est = navigator.storage?.estimate ? await navigator.storage.estimate() : null;
     const persisted = navigator.storage?.persisted ? await navigator.storage.persisted() : null;
-    return { usage: est?.usage ?? null, quota: est?.quota ?? null, persisted, checkpoints: await storage.checkpoints.keys(), opfs: opfsAvailable() };
+    return { usage: est?.usage ?? null, quota: est?.quota ?? null, persisted, checkpoints: await storage.checkpoints.keys(), opfs: support.opfs, support };
   },
 
-  /** Test images of a finished run with every network's and ensemble's predictions. */
-  inspect: (key: string, limit?: number) => archive.inspect(key, limit),
+  /** Test images of a finished run of experiment `id` with every network's and ensemble's predictions. */
+  inspect: (id: string, key: string, limit?: number) => archive.inspect(id, key, limit),
   /** Every test prediction of a finished run (for ROC curves), without the images. */
-  predictions: (key: string) => archive.predictions(key),
+  predictions: (id: string, key: string) => archive.predictions(id, key),
 
-  async exportRun(key: string, includeTeacher: boolean): Promise<Uint8Array> {
-    const run = archive.get(key);
+  async exportRun(id: string, key: string, includeTeacher: boolean): Promise<Uint8Array> {
+    const run = await archive.get(id, key);
     if (!run) throw new EngineError('INVALID_CONFIG', `No trained networks are kept for run ${key}`, key);
-    const last = experiments.last;
-    const zip = await exportRun(run, includeTeacher, { resize: last?.spec.data.resize ?? 'stretch', seeds: last?.spec.seeds, dataset: last?.dataset });
+    const context = await archive.context(id);
+    const zip = await exportRun(run, includeTeacher, { resize: context?.resize ?? 'stretch', seeds: context?.seeds, dataset: context?.dataset });
     return Comlink.transfer(zip, [zip.buffer]);
   },
   openBundle: (bytes: Uint8Array) => bundles.open(bytes),

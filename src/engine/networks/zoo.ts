@@ -146,6 +146,8 @@ export interface NetworkDescription {
   /** Floats of every layer output for one image: the activations a training step keeps. */
   activationsPerImage: number;
   layers: number;
+  /** Every stored scalar (trainable ones and BatchNorm's moving statistics): what a saved model holds. */
+  weights?: number;
 }
 
 /**
@@ -162,7 +164,8 @@ export function describeNetwork(spec: NetworkSpec): NetworkDescription {
       const list = (Array.isArray(shapes[0]) || shapes[0] === undefined ? shapes : [shapes]) as (number | null)[][];
       for (const sh of list) activations += sh.reduce<number>((a, d) => a * (d ?? 1), 1);
     }
-    return { arch: spec.arch, params: trainableParamCount(model), activationsPerImage: activations, layers: model.layers.length };
+    const weights = model.weights.reduce((n, w) => n + (w.shape as number[]).reduce((a, d) => a * d, 1), 0);
+    return { arch: spec.arch, params: trainableParamCount(model), activationsPerImage: activations, layers: model.layers.length, weights };
   } finally {
     model.dispose();
   }

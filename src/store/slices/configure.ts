@@ -36,7 +36,8 @@ export const configureSlice: Slice<ConfigureSlice> = (set, get, deps) => ({
         .planner()
         .describe(spec.task, dataset?.classNames?.length ?? 2, spec.inputSize, [spec.teacher, ...spec.students]);
       // A newer spec may have arrived while the planner worked: keep only the latest estimate.
-      if (current()) set({ estimate: estimateExperiment(spec, teacher, students, dataset?.train ?? 0) });
+      const test = dataset ? (dataset.givenSplit ? dataset.test : Math.round(dataset.total * spec.data.testShare)) : 0;
+      if (current()) set({ estimate: estimateExperiment(spec, teacher, students, dataset?.train ?? 0, test, dataset?.classNames?.length ?? 2) });
     } catch {
       if (current()) set({ estimate: null });
     }

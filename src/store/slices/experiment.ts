@@ -1,12 +1,12 @@
 /**
  * The experiment's lifecycle: train, pause and unpause, cancel, resume an interrupted experiment
  * (loading its sample data again, or asking for its folder), restart a lost GPU's worker and
- * resume, discard; and the progress the worker's events build (`../progress`). A finished
- * experiment is kept in History.
+ * resume, discard; training in another tab (this one waits and takes over once that tab is
+ * gone); and the progress the worker's events build (`../progress`). The worker keeps the
+ * finished experiment in History before it removes the journal; the page lists it again.
  */
 import { toErrorInfo } from '../../core/errors';
 import type { StudioEvent } from '../../core/events';
-import { historyRecordOf } from '../history';
 import { appendSteps, idleProgress, reduceEvent, stepOf, type StepPoint } from '../progress';
 import type { ExperimentSlice, Slice } from '../state';
 
@@ -15,51 +15,56 @@ const STEP_FLUSH_MS = 200;
 export const experimentSlice: Slice<ExperimentSlice> = (set, get, deps) => {
   let pending: { key: string; point: StepPoint }[] = [];
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  let waitingForOtherTab = false;
+
+  /** Disk the experiment still needs: the estimate's, less the share of runs the interrupted one finished. */
+  const needBytes = (resume: boolean): number | undefined => {
+    const disk = get().estimate?.diskBytes;
+    const a = get().interrupted;
+    if (!disk) return undefined;
+    return resume && a ? Math.round((disk * Math.max(0, a.planned - a.completed.length)) / Math.max(1, a.planned)) : disk;
+  };
 
   const run = async (resume: boolean) => {
     const st = get();
     if (!resume && st.interrupted && !deps.confirm('Starting a new experiment discards the interrupted one and its checkpoints. Start anyway?')) return;
     deps.persistStorage();
     pending = [];
+    const need = needBytes(resume);
     set({
       ...idleProgress(),
       status: 'running',
       startedAt: Date.now(),
       interrupted: null,
       resumeNote: null,
-      saveError: null,
       inspection: null,
       predictions: null,
       tab: 'Train',
     });
     try {
-      const result = await deps.studio().runExperiment(
+      await deps.studio().runExperiment(
         st.spec,
         deps.proxy((e: StudioEvent) => get().onEvent(e)),
         {
           resume,
           onRunError: st.onRunError,
           checkpointEverySteps: st.checkpointEverySteps,
+          ...(need ? { needBytes: need } : {}),
         },
       );
-      try {
-        await deps.history.put(historyRecordOf(result));
-        await get().loadHistory();
-      } catch (e) {
-        set({ saveError: `The results could not be kept in this browser: ${e instanceof Error ? e.message : String(e)}. Download them from Compare.` });
-      }
     } catch (e) {
       get().flushSteps();
       set({ status: 'failed', error: toErrorInfo(e) });
     }
     await get().refreshInterrupted();
+    await get().loadHistory();
   };
 
   return {
     ...idleProgress(),
     interrupted: null,
     resumeNote: null,
-    saveError: null,
+    elsewhere: null,
     train: () => run(false),
     resume: async () => {
       const a = get().interrupted;
@@ -94,16 +99,32 @@ export const experimentSlice: Slice<ExperimentSlice> = (set, get, deps) => {
     },
     cancel: () => void deps.studio().cancel(),
     discardInterrupted: async () => {
-      await deps.studio().discardInterrupted();
-      set({ interrupted: null, resumeNote: null });
+      try {
+        await deps.studio().discardInterrupted();
+        set({ interrupted: null, resumeNote: null });
+      } catch (e) {
+        set({ error: toErrorInfo(e) });
+      }
+      await get().refreshInterrupted();
+      await get().loadHistory();
     },
-    refreshInterrupted: async () =>
-      set({
-        interrupted: await deps
-          .studio()
-          .interrupted()
-          .catch(() => null),
-      }),
+    refreshInterrupted: async () => {
+      const studio = deps.studio();
+      const [interrupted, elsewhere] = await Promise.all([studio.interrupted().catch(() => null), studio.trainingElsewhere().catch(() => null)]);
+      set({ interrupted, elsewhere });
+      if (elsewhere && !waitingForOtherTab) {
+        // Take over once the other tab is gone (closed, crashed) or its experiment ends.
+        waitingForOtherTab = true;
+        void studio
+          .whenFree()
+          .then(async () => {
+            waitingForOtherTab = false;
+            await get().refreshInterrupted();
+            await get().loadHistory();
+          })
+          .catch(() => (waitingForOtherTab = false));
+      }
+    },
     flushCheckpoint: () => void deps.studio().flush(),
     onEvent: (e) => {
       const step = stepOf(e);

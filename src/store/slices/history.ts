@@ -1,9 +1,11 @@
 /**
- * Past experiments (IndexedDB, versioned records: `../history`) and this origin's storage: usage,
- * persistence, checkpoints kept.
+ * Past experiments, kept by the studio worker (History records in IndexedDB, their runs in the
+ * origin's storage) and listed from there, the interrupted one included; opening one shows it in
+ * Compare, Inspect and Export after a reload; deleting one frees its storage. Also this origin's
+ * storage: usage, persistence, checkpoints kept.
  */
 import { toErrorInfo } from '../../core/errors';
-import { listHistory } from '../history';
+import { idleProgress, progressOfResult } from '../progress';
 import type { HistorySlice, Slice } from '../state';
 
 export const historySlice: Slice<HistorySlice> = (set, get, deps) => ({
@@ -12,14 +14,32 @@ export const historySlice: Slice<HistorySlice> = (set, get, deps) => ({
   storage: null,
   loadHistory: async () => {
     try {
-      set({ history: await listHistory(deps.history), historyError: null });
+      set({ history: await deps.studio().history(), historyError: null });
     } catch (e) {
-      set({ historyError: e instanceof Error ? e.message : String(e) });
+      set({ historyError: toErrorInfo(e).message });
     }
   },
   deleteHistory: async (id) => {
-    await deps.history.remove(id);
-    await get().loadHistory();
+    try {
+      await deps.studio().deleteExperiment(id);
+      if (get().experimentId === id && get().status !== 'running' && get().status !== 'paused') set({ ...idleProgress(), inspection: null, predictions: null });
+      await get().loadHistory();
+    } catch (e) {
+      set({ historyError: toErrorInfo(e).message });
+    }
+    await get().refreshInterrupted();
+    await get().refreshStorage();
+  },
+  openExperiment: async (id) => {
+    const status = get().status;
+    if (status === 'running' || status === 'paused') return;
+    try {
+      const kept = await deps.studio().experiment(id);
+      if (!kept) throw new Error('This experiment is no longer kept');
+      set({ ...progressOfResult(kept.result, kept.id), inspection: null, predictions: null, historyError: null, tab: 'Compare' });
+    } catch (e) {
+      set({ historyError: toErrorInfo(e).message });
+    }
   },
   refreshStorage: async () =>
     set({

@@ -1,7 +1,7 @@
 /**
  * Questions to the worker about finished runs and bundles, whose answers the screens show
- * themselves: a run's test predictions (Inspect, ROC), an export zip, an opened bundle and its
- * predictions on new images.
+ * themselves: a run's test predictions (Inspect, ROC), an export zip (all read from the kept runs
+ * of the experiment shown, `experimentId`), an opened bundle and its predictions on new images.
  */
 import type { ResultsSlice, Slice } from '../state';
 
@@ -14,23 +14,33 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get, deps) => ({
   loadInspection: async (key) => {
     if (get().inspection?.key === key) return;
     set({ inspection: { key, data: null } });
-    const data = await deps
-      .studio()
-      .inspect(key, INSPECT_LIMIT)
-      .catch(() => null);
+    const id = get().experimentId;
+    const data = id
+      ? await deps
+          .studio()
+          .inspect(id, key, INSPECT_LIMIT)
+          .catch(() => null)
+      : null;
     // Another run may have been picked meanwhile: keep only the latest.
     if (get().inspection?.key === key) set({ inspection: { key, data } });
   },
   loadPredictions: async (key) => {
     if (get().predictions?.key === key) return;
     set({ predictions: { key, data: null } });
-    const data = await deps
-      .studio()
-      .predictions(key)
-      .catch(() => null);
+    const id = get().experimentId;
+    const data = id
+      ? await deps
+          .studio()
+          .predictions(id, key)
+          .catch(() => null)
+      : null;
     if (get().predictions?.key === key) set({ predictions: { key, data } });
   },
-  exportRun: (key, includeTeacher) => deps.studio().exportRun(key, includeTeacher),
+  exportRun: (key, includeTeacher) => {
+    const id = get().experimentId;
+    if (!id) return Promise.reject({ name: 'EngineError', code: 'INVALID_CONFIG', message: 'No experiment is shown: open one in History' });
+    return deps.studio().exportRun(id, key, includeTeacher);
+  },
   openBundle: (bytes) => deps.studio().openBundle(bytes),
   predictFiles: (files) => deps.studio().predictFiles(files),
 });
