@@ -22,6 +22,7 @@ import { CheckpointStore } from '../engine/checkpoint';
 import type { RunResult } from '../engine/trainer';
 import { pick, resample, splitForSeed, type SplitPolicy } from './datasets';
 import { Journal, type DatasetIdentity, type JournalEntry } from './journal';
+import { expandRuns } from './runs';
 import { runExperiment } from './scheduler';
 
 /** A dataset as an experiment needs it. */
@@ -106,6 +107,8 @@ export interface SessionOptions {
   onEvent?: (e: ExperimentEvent) => void;
   /** Each finished run's trained networks and its data, before the networks are freed. */
   onRunModels?: (run: PlannedRun, result: RunResult, data: TrainData) => void | Promise<void>;
+  /** Run only these of the spec's runs (a part of a sharded experiment, `experiment/shards.ts`). */
+  select?: (run: PlannedRun) => boolean;
 }
 
 function checkStudy(spec: ExperimentSpec, study: Study | null, previous: JournalEntry | null): asserts study is Study {
@@ -146,7 +149,7 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
         dataset: study.identity,
         startedAt: previous?.startedAt ?? new Date().toISOString(),
         completed: previous?.completed ?? [],
-        planned: spec.methods.length * spec.seeds.length,
+        planned: opts.select ? expandRuns(spec).filter(opts.select).length : spec.methods.length * spec.seeds.length,
         status: 'running',
       }
     : null;
@@ -170,6 +173,7 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
         classifyError: opts.classifyError,
         trainCount: (seed) => splitForSeed(samples, policy, seed).train.length,
         onRunModels: opts.onRunModels,
+        select: opts.select,
         onEvent: (e) => {
           if (
             storage &&
