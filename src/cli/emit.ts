@@ -138,8 +138,9 @@ export function slurmFiles(o: EmitOptions): Record<'experiment.sbatch' | 'merge.
   const experiment = [
     ...header(`${o.parts} part${o.parts === 1 ? '' : 's'} as a Slurm job array (one task per part)`),
     '# Submit with `sh submit.sh` (this array, then merge.sbatch once every part has succeeded).',
-    '# A task that stopped (time limit, preemption, a failed node) continues from its checkpoints when',
-    '# submitted again: sbatch --array=<part> experiment.sbatch',
+    '# A task that stopped (time limit, preemption, a failed node, exit code 130) or finished with a failed',
+    '# run (exit code 3) keeps the merge from starting. Submit the part again and it continues from its',
+    '# checkpoints: sbatch --array=<part> experiment.sbatch; then merge: sbatch merge.sbatch',
     ...partList(plans),
     `#SBATCH --job-name=${name}`,
     `#SBATCH --array=1-${o.parts}`,

@@ -38,7 +38,7 @@ import { readResults } from '../experiment/resultsFile';
 import { runSession, SessionStorage, studyFromImport } from '../experiment/session';
 import { parseShard, partitionRuns, runKeyOf, runLabel, type PartPlan } from '../experiment/shards';
 import { DiskFileStore, writeFileAtomic } from './diskFileStore';
-import { kubernetesManifest, slurmFiles, type EmitOptions } from './emit';
+import { kubernetesManifest, sh, slurmFiles, type EmitOptions } from './emit';
 import { mergeMain } from './merge';
 import { cliReporter } from './progress';
 import { datasetHash, specHash } from './provenance';
@@ -194,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     options = parseOptions(argv);
     if (options.help) throw new UsageError('');
-    if (options.emit !== undefined) return await emitMain(options);
+    if (options.emit !== undefined) return await emitMain(options, argv);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ResultsError || e instanceof SpecError) return usageFailure(e);
     throw e;
@@ -376,6 +376,9 @@ export async function main(argv: string[]): Promise<number> {
       checkpointEverySteps: args.checkpointEvery,
       signal: controller.signal,
       flush,
+      // A turn of the event loop before every step: on the CPU backend a run is otherwise one
+      // chain of promises, and a signal would be seen only once the run is over.
+      gate: () => new Promise<void>((r) => setImmediate(r)),
       onEvent: (e) => {
         reporter.onEvent(e);
         if (e.type === 'train' && e.run) trainedHere.add(runKeyOf(e.run));
@@ -444,7 +447,7 @@ async function removeIfEmpty(dir: string): Promise<void> {
 /** The project's root: two folders up from this file. */
 const PROJECT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-async function emitMain(args: Record<string, string | true>): Promise<number> {
+async function emitMain(args: Record<string, string | true>, argv: string[]): Promise<number> {
   for (const k of Object.keys(args)) if (!EMIT_OPTIONS.has(k)) throw new UsageError(`unknown option --${k} (with --emit)`);
   const target = args.emit;
   if (target !== 'slurm' && target !== 'kubernetes') throw new UsageError(`--emit must be slurm or kubernetes, got "${String(target)}"`);
@@ -478,7 +481,7 @@ async function emitMain(args: Record<string, string | true>): Promise<number> {
     pvc: (args.pvc as string | undefined) ?? 'cohort-studio',
     mount: (args.mount as string | undefined) ?? '/work',
     kubectlImage: (args['kubectl-image'] as string | undefined) ?? 'registry.k8s.io/kubectl:v1.32.8',
-    command: `npm run experiment -- ${process.argv.slice(2).join(' ') || `--emit ${target}`}`,
+    command: `npm run experiment -- ${argv.map(sh).join(' ')}`,
   };
   if (o.gpus > 0 && backend === 'cpu') throw new UsageError('--gpus with --backend cpu: the CPU backend uses no GPU (--gpus 0)');
   if (!existsSync(o.data)) console.warn(`warning: ${o.data} does not exist here; it must exist on the cluster's nodes`);

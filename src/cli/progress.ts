@@ -89,7 +89,8 @@ export function cliReporter(spec: ExperimentSpec, o: ReporterOptions): { onEvent
   const now = o.now ?? (() => Date.now());
   const t0 = now();
   const meter = new ProgressMeter();
-  let runs = 0;
+  let planned: { index: number }[] = [];
+  const total = spec.methods.length * spec.seeds.length;
   let current = '';
   let lastLine = -Infinity;
   let drawn = false;
@@ -121,7 +122,7 @@ export function cliReporter(spec: ExperimentSpec, o: ReporterOptions): { onEvent
     switch (e.type) {
       case 'experiment-start':
         meter.start(e.totalSteps, e.doneSteps, now());
-        runs = e.runs.length;
+        planned = e.runs;
         log(
           `${at()} ${e.runs.length} runs (${spec.methods.map((m) => MODE_LABELS[m]).join(', ')} x seeds ${Array.from(new Set(e.runs.map((r) => r.seed))).join(', ')}), ${e.teacherTrainings} shared teacher pre-training${e.teacherTrainings === 1 ? '' : 's'}, ${e.totalSteps.toLocaleString('en-US')} steps${e.doneSteps ? ` (${e.doneSteps.toLocaleString('en-US')} done before)` : ''}`,
         );
@@ -134,7 +135,7 @@ export function cliReporter(spec: ExperimentSpec, o: ReporterOptions): { onEvent
         log(`${at()} seed ${e.seed}: teacher pre-trained in ${formatDuration(e.ms / 1000)}`);
         break;
       case 'run-start':
-        current = `run ${e.run.index + 1}: ${MODE_LABELS[e.run.method]} seed ${e.run.seed}`;
+        current = `run ${e.run.index + 1} of ${total}: ${MODE_LABELS[e.run.method]} seed ${e.run.seed}`;
         break;
       case 'train': {
         const ev = e.event;
@@ -145,7 +146,9 @@ export function cliReporter(spec: ExperimentSpec, o: ReporterOptions): { onEvent
           meter.resumed(ev.globalStep);
           log(`${at()}   continuing ${ev.key} from its checkpoint (epoch ${ev.epoch + 1}, step ${ev.step})`);
         } else if (ev.type === 'start') {
-          log(`${at()} ${current} (${runs} in all)`);
+          log(
+            `${at()} ${current}${planned.length < total ? ` (${planned.findIndex((r) => r.index === e.run!.index) + 1} of ${planned.length} in this part)` : ''}`,
+          );
         } else if (ev.type === 'epoch' && !o.quiet) {
           const v = ev.evaluation;
           const parts = [...Object.entries(v.networks), ...Object.entries(v.ensembles).map(([k, m]) => [`ensemble(${k})`, m] as const)].map(
