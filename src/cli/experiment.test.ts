@@ -1,51 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateClassification } from '../data/synthetic';
-import { encodePng } from '../data/testing/fixtures';
 import { main } from './experiment';
+import { tinySpec, writeTileFolder } from './testing';
 
 const run = promisify(execFile);
 
-/** A folder of real PNG files, ROOT/<class>/<n>.png, from the generated histology tiles. */
-async function writeDataset(root: string): Promise<void> {
-  const s = generateClassification({ count: 48, size: 32, seed: 3 });
-  for (let i = 0; i < s.count; i++) {
-    const dir = join(root, s.classNames[s.labels[i]]);
-    await mkdir(dir, { recursive: true });
-    const rgba = new Uint8Array(32 * 32 * 4);
-    for (let p = 0; p < 32 * 32; p++) {
-      rgba.set(s.images.subarray(p * 3 + i * 32 * 32 * 3, p * 3 + 3 + i * 32 * 32 * 3), p * 4);
-      rgba[p * 4 + 3] = 255;
-    }
-    await writeFile(join(dir, `${i}.png`), encodePng({ width: 32, height: 32, data: rgba }));
-  }
-  await writeFile(join(root, 'README.txt'), 'generated tiles');
-}
-
-const tiny = { arch: 'resnet18', width: 0.0625 };
-const spec = {
-  version: 1,
-  name: 'CLI check',
-  task: 'classify',
-  inputSize: 32,
-  teacher: tiny,
-  students: [tiny, tiny],
-  hyper: { epochs: 1, stepsPerEpoch: 2, batchSize: 8 },
-  methods: ['ml', 'independent'],
-  seeds: [0, 1],
-  backend: 'cpu',
-};
+const spec = tinySpec();
 
 let dir = '';
 beforeAll(async () => {
   await tf.setBackend('cpu');
   dir = await mkdtemp(join(tmpdir(), 'cohort-cli-'));
-  await writeDataset(join(dir, 'tiles'));
+  await writeTileFolder(join(dir, 'tiles'));
   await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
 });
 

@@ -56,10 +56,29 @@ export type BlockingCode =
 
 export type DataErrorCode = SkipCode | WarningCode | BlockingCode | 'CANCELLED';
 
+/**
+ * Codes of an experiment's outputs read back: a results.json, the parts of a sharded experiment
+ * and their merge.
+ */
+export type ResultsErrorCode =
+  /** A file that is not a results.json of this studio (`subject`: the file, `details.field`: what is wrong). */
+  | 'INVALID_RESULTS'
+  /** A `--shard i/n` that is not a part of the experiment (i out of 1..n, or n larger than the runs allow). */
+  | 'INVALID_SHARD'
+  /** Parts of different specs, datasets or part counts, or a results.json that is not a part. */
+  | 'PART_MISMATCH'
+  /** A part given twice, or a run that two parts both hold. */
+  | 'PART_OVERLAP'
+  /** A part or a run that no part given holds, or a part folder without its results.json. */
+  | 'PART_MISSING'
+  /** A part whose task did not finish (crashed, cancelled, stopped, or still running). */
+  | 'PART_INCOMPLETE';
+
 /** Every code the studio can report. */
 export type ErrorCode =
   | EngineErrorCode
   | DataErrorCode
+  | ResultsErrorCode
   /** An experiment spec with bad fields (`details.issues` names each). */
   | 'INVALID_SPEC'
   /** The browser refused to store more (outside a checkpoint write). */
@@ -69,7 +88,7 @@ export type ErrorCode =
 
 /** An error as plain data: what crosses the worker boundary and what the UI shows. */
 export interface ErrorInfo {
-  name: 'EngineError' | 'DataError' | 'SpecError' | 'Error';
+  name: 'EngineError' | 'DataError' | 'SpecError' | 'ResultsError' | 'Error';
   code: ErrorCode;
   message: string;
   /** What the error concerns: a network, a field of the config, a file, a class. */
@@ -144,6 +163,25 @@ export class SpecError extends Error {
   }
 }
 
+/** A results.json, a shard or the parts of a merge that cannot be used; `subject` names the file or folder. */
+export class ResultsError extends Error {
+  readonly code: ResultsErrorCode;
+  readonly subject?: string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ResultsErrorCode, message: string, subject?: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'ResultsError';
+    this.code = code;
+    this.subject = subject;
+    this.details = details;
+  }
+
+  toJSON(): ErrorInfo {
+    return { name: 'ResultsError', code: this.code, message: this.message, subject: this.subject, details: this.details };
+  }
+}
+
 export function isErrorInfo(e: unknown): e is ErrorInfo {
   return typeof e === 'object' && e !== null && typeof (e as ErrorInfo).code === 'string' && typeof (e as ErrorInfo).message === 'string';
 }
@@ -153,6 +191,7 @@ export function toErrorInfo(e: unknown): ErrorInfo {
   if (e instanceof SpecError) return { name: 'SpecError', code: e.code, message: e.message, details: { issues: e.issues } };
   if (isEngineError(e)) return { name: 'EngineError', code: e.code, message: e.message, subject: e.subject, details: e.details };
   if (isDataError(e)) return { name: 'DataError', code: e.code, message: e.message, subject: e.subject };
+  if (e instanceof ResultsError) return e.toJSON();
   if ((e as { name?: string } | null)?.name === 'QuotaExceededError') return { name: 'Error', code: 'QUOTA_EXCEEDED', message: (e as Error).message };
   if (isErrorInfo(e)) return e;
   return { name: 'Error', code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };

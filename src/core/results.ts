@@ -73,9 +73,25 @@ export interface ExperimentResult {
   backend: string;
   startedAt: string;
   finishedAt: string;
-  /** 'stopped': a run failed in a way that stops the rest (a lost GPU, a full disk) or as asked. */
-  status: 'done' | 'cancelled' | 'stopped';
+  /**
+   * 'stopped': a run failed in a way that stops the rest (a lost GPU, a full disk) or as asked.
+   * 'running': written while the experiment runs (the command line rewrites results.json after
+   * every finished run); a file left so is from a process that crashed or is still going.
+   */
+  status: 'done' | 'cancelled' | 'stopped' | 'running';
   runs: RunRecord[];
   teacherTrainings: { seed: number; ms: number; status: 'done' | 'failed' | 'cancelled'; error?: { code: ErrorCode; message: string } }[];
   table: ResultsTable;
+  /** Written by the command line: what the results are of, so parts can be checked before a merge. */
+  provenance?: Provenance;
+}
+
+/** Content hashes of an experiment's inputs and, for a part of a sharded experiment, which part. */
+export interface Provenance {
+  /** SHA-256 of the parsed spec as canonical JSON (keys sorted). */
+  specHash: string;
+  /** SHA-256 of the imported images (at the input size), their labels, boxes, names and the folder-given split. */
+  datasetHash: string;
+  /** The part (`--shard index/count`) and its runs as `method:seed`. */
+  part?: { index: number; count: number; runs: string[] };
 }

@@ -45,6 +45,8 @@ export interface ExperimentOptions {
    * it each seed's data is made once up front to count them.
    */
   trainCount?: (seed: number) => number;
+  /** Run only these of the spec's runs (a part of a sharded experiment); default every run. */
+  select?: (run: PlannedRun) => boolean;
 }
 
 /** Errors after which no later run can succeed in this session: the experiment stops. */
@@ -70,8 +72,9 @@ function countSteps(
   let doneSteps = 0;
   const teacherEpochs = spec.hyper.teacherEpochs ?? spec.hyper.epochs;
   for (const seed of spec.seeds) {
-    const perEpoch = stepsPerEpochFor(spec.hyper, trainCount(seed));
     const runs = planned.filter((r) => r.seed === seed);
+    if (runs.length === 0) continue;
+    const perEpoch = stepsPerEpochFor(spec.hyper, trainCount(seed));
     for (const r of runs) {
       totalSteps += spec.hyper.epochs * perEpoch;
       if (completed.has(`${r.method}:${seed}`)) doneSteps += spec.hyper.epochs * perEpoch;
@@ -98,7 +101,7 @@ export async function runExperiment(
 ): Promise<ExperimentResult> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
-  const planned = expandRuns(spec);
+  const planned = expandRuns(spec).filter((r) => !opts.select || opts.select(r));
   const classes = spec.task === 'classify' ? (dataset.classNames?.length ?? 2) : 2;
   const runs: RunRecord[] = [];
   const completed = new Map((opts.completed ?? []).filter((r) => r.status === 'done').map((r) => [`${r.method}:${r.seed}`, r]));
@@ -110,12 +113,13 @@ export async function runExperiment(
   emit({
     type: 'experiment-start',
     runs: planned,
-    teacherTrainings: teacherTrainingsNeeded(spec),
+    teacherTrainings: opts.select ? new Set(planned.filter((r) => r.sharedTeacher).map((r) => r.seed)).size : teacherTrainingsNeeded(spec),
     ...countSteps(spec, planned, completed, opts.trainCount ?? ((seed) => dataForSeed(seed).train.count)),
   });
   let status: ExperimentResult['status'] = 'done';
 
   outer: for (const seed of spec.seeds) {
+    if (!planned.some((r) => r.seed === seed)) continue;
     const data = dataForSeed(seed);
     let teacher: tf.LayersModel | null = null;
     let teacherFailed: { code: ErrorCode; message: string } | null = null;

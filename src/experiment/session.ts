@@ -22,6 +22,7 @@ import { CheckpointStore } from '../engine/checkpoint';
 import type { RunResult } from '../engine/trainer';
 import { pick, resample, splitForSeed, type SplitPolicy } from './datasets';
 import { Journal, type DatasetIdentity, type JournalEntry } from './journal';
+import { expandRuns } from './runs';
 import { runExperiment } from './scheduler';
 
 /** A dataset as an experiment needs it. */
@@ -119,6 +120,8 @@ export interface SessionOptions {
    * experiment can be resumed to keep it.
    */
   record?: (result: ExperimentResult, id: string) => Promise<void>;
+  /** Run only these of the spec's runs (a part of a sharded experiment, `experiment/shards.ts`). */
+  select?: (run: PlannedRun) => boolean;
 }
 
 function checkStudy(spec: ExperimentSpec, study: Study | null, previous: JournalEntry | null): asserts study is Study {
@@ -163,7 +166,7 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
         dataset: study.identity,
         startedAt,
         completed: previous?.completed ?? [],
-        planned: spec.methods.length * spec.seeds.length,
+        planned: opts.select ? expandRuns(spec).filter(opts.select).length : spec.methods.length * spec.seeds.length,
         status: 'running',
       }
     : null;
@@ -187,6 +190,7 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
         classifyError: opts.classifyError,
         trainCount: (seed) => splitForSeed(samples, policy, seed).train.length,
         onRunModels: opts.onRunModels,
+        select: opts.select,
         onEvent: (e) => {
           if (
             storage &&

@@ -7,6 +7,7 @@
  */
 import type * as Comlink from 'comlink';
 import type { ErrorInfo } from '../core/errors';
+import type { ExperimentResult } from '../core/results';
 import type { StudioEvent } from '../core/events';
 import type { ExperimentSpec } from '../core/spec';
 import type { FileWithPath } from '../data/inputFiles';
@@ -155,6 +156,14 @@ export interface ResultsSlice {
   exportRun(key: string, includeTeacher: boolean): ReturnType<Remote['exportRun']>;
   openBundle(bytes: Uint8Array): ReturnType<Remote['openBundle']>;
   predictFiles(files: FileWithPath[]): ReturnType<Remote['predictFiles']>;
+  /** A results.json opened from disk (a command line run, a merged cluster experiment), shown in Compare. */
+  openedResults: { name: string; result: ExperimentResult } | null;
+  /** Why the last results.json could not be opened (INVALID_RESULTS, naming the field). */
+  openResultsError: ErrorInfo | null;
+  /** Read a results.json into Compare; false when it cannot be read (`openResultsError` says why). */
+  openResults(text: string, name: string): boolean;
+  /** Back to the studio's own experiment in Compare. */
+  closeResults(): void;
 }
 
 export type StudioState = BackendSlice & DataSlice & ConfigureSlice & ExperimentSlice & HistorySlice & ResultsSlice;

@@ -3,6 +3,7 @@ import type { StudioEvent } from '../core/events';
 import type { ExperimentResult } from '../core/results';
 import { defaultSpec } from '../core/spec';
 import type { DatasetSummary } from '../data/summary';
+import { withPath } from '../data/inputFiles';
 import type { JournalEntry } from '../experiment/journal';
 import type { KeptExperiment } from '../worker/library';
 import { createStudioStore, type StudioDeps } from './studio';
@@ -317,7 +318,7 @@ describe('studio store: data and configuration', () => {
 
   it('a large folder goes to the worker in chunks, then one import of them all', async () => {
     const { store, w } = setup();
-    const files = Array.from({ length: 450 }, (_, i) => new File([], `${i}.png`));
+    const files = Array.from({ length: 450 }, (_, i) => withPath(new File([], `${i}.png`)));
     await store.getState().importFiles(files);
     expect(w.calls.filter((c) => c.name === 'stageFiles').map((c) => c.args)).toEqual([
       [100, true],

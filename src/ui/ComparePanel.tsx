@@ -3,7 +3,8 @@
  * seeds, the '*' and p-value where an ensemble beats the KD ensemble, paired over seeds), with the
  * confusion matrix, ROC curve and per-class sensitivity/specificity of a picked run, the Figure 2
  * parameter chart, and each run's curves on a click. "Download results" saves the table as CSV and
- * every run as JSON.
+ * every run as JSON; "Open results" shows a results.json from disk instead (a command line run, or
+ * the merge of a sharded cluster experiment), until it is closed.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -25,8 +26,13 @@ function cellText(c: { mean: number; std: number; star?: boolean } | undefined):
 
 export function ComparePanel() {
   const spec = useStudio((s) => s.spec);
-  const runs = useStudio((s) => s.runs);
-  const result = useStudio((s) => s.result);
+  const liveRuns = useStudio((s) => s.runs);
+  const liveResult = useStudio((s) => s.result);
+  const opened = useStudio((s) => s.openedResults);
+  const openError = useStudio((s) => s.openResultsError);
+  // An opened results.json has records only: no live curves, no models for the ROC.
+  const result = opened?.result ?? liveResult;
+  const runs = useMemo(() => (opened ? [] : liveRuns), [opened, liveRuns]);
   const [selected, setSelected] = useState<{ method: Mode; seed: number } | null>(null);
 
   // Records of the runs finished so far, from the live run states (the final result replaces them).
@@ -56,10 +62,10 @@ export function ComparePanel() {
   const isClassify = selRecord?.config.task === 'classify';
   const predictions = useStudio((s) => s.predictions);
   useEffect(() => {
-    if (selKey && isClassify) void studioStore.getState().loadPredictions(selKey);
-  }, [selKey, isClassify]);
+    if (selKey && isClassify && !opened) void studioStore.getState().loadPredictions(selKey);
+  }, [selKey, isClassify, opened]);
   const roc = useMemo(() => {
-    const d = predictions?.key === selKey && isClassify ? predictions.data : null;
+    const d = predictions?.key === selKey && isClassify && !opened ? predictions.data : null;
     if (!d || !d.labels) return [];
     const positive = d.labels.map((l) => l === 1);
     return Object.entries({ ...d.networks, ...Object.fromEntries(Object.entries(d.ensembles).map(([k, v]) => [`ensemble (${k})`, v])) }).map(
@@ -71,7 +77,7 @@ export function ComparePanel() {
         ),
       }),
     );
-  }, [predictions, selKey, isClassify]);
+  }, [predictions, selKey, isClassify, opened]);
 
   const outputs = () => {
     if (result) return experimentOutputs(result);
@@ -91,7 +97,25 @@ export function ComparePanel() {
   return (
     <section className="panel" aria-label="Compare">
       <h2>Compare</h2>
-      {records.length === 0 && <p className="hint">The table fills in as runs finish.</p>}
+      {opened && (
+        <p className="opened" data-testid="opened-results">
+          Showing {opened.name}: “{opened.result.spec.name}” on {opened.result.dataset.name}, {opened.result.runs.filter((r) => r.status === 'done').length} of{' '}
+          {opened.result.spec.methods.length * opened.result.spec.seeds.length} runs
+          {opened.result.provenance?.part
+            ? ` (part ${opened.result.provenance.part.index}/${opened.result.provenance.part.count} of a sharded experiment)`
+            : ''}
+          {opened.result.status !== 'done' ? ` — unfinished (${opened.result.status})` : ''}.{' '}
+          <button type="button" onClick={() => studioStore.getState().closeResults()}>
+            Close
+          </button>
+        </p>
+      )}
+      {openError && (
+        <p className="error" role="alert" data-testid="open-results-error">
+          {openError.message}
+        </p>
+      )}
+      {records.length === 0 && <p className="hint">The table fills in as runs finish, or open a results.json.</p>}
       <div className="table-wrap">
         <table aria-label="Results" className="results">
           <caption>
@@ -146,6 +170,19 @@ export function ComparePanel() {
         >
           Download results
         </button>
+        <label className="file">
+          Open results
+          <input
+            type="file"
+            accept="application/json,.json"
+            aria-label="Open results"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) void f.text().then((t) => studioStore.getState().openResults(t, f.name));
+            }}
+          />
+        </label>
       </div>
       {paramRows.length > 0 && (
         <figure className="chart" aria-label="Parameters">

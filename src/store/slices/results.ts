@@ -2,7 +2,11 @@
  * Questions to the worker about finished runs and bundles, whose answers the screens show
  * themselves: a run's test predictions (Inspect, ROC), an export zip (all read from the kept runs
  * of the experiment shown, `experimentId`), an opened bundle and its predictions on new images.
+ * And results.json files opened from disk ("Open results" in Compare), read on the page without
+ * the worker: they hold records, not models.
  */
+import { toErrorInfo } from '../../core/errors';
+import { readResults } from '../../experiment/resultsFile';
 import type { ResultsSlice, Slice } from '../state';
 
 /** Test images shown per run in Inspect. */
@@ -43,4 +47,17 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get, deps) => ({
   },
   openBundle: (bytes) => deps.studio().openBundle(bytes),
   predictFiles: (files) => deps.studio().predictFiles(files),
+  openedResults: null,
+  openResultsError: null,
+  openResults: (text, name) => {
+    try {
+      set({ openedResults: { name, result: readResults(text, name) }, openResultsError: null, tab: 'Compare' });
+      return true;
+    } catch (e) {
+      // A bad file changes nothing else: what Compare showed stays.
+      set({ openResultsError: toErrorInfo(e) });
+      return false;
+    }
+  },
+  closeResults: () => set({ openedResults: null, openResultsError: null }),
 });
