@@ -13,6 +13,7 @@ import type { DatasetInfo, ExperimentResult, RunRecord } from '../core/results';
 import type { TrainData } from '../core/samples';
 import { runConfigOf, type ExperimentSpec } from '../core/spec';
 import type { CheckpointStore } from '../engine/checkpoint';
+import type { WeightsLookup } from '../engine/interop/initialWeights';
 import { disposeRun, pretrainTeacher, trainCohort, type RunResult } from '../engine/trainer';
 import { aggregate } from './aggregate';
 import { expandRuns, teacherTrainingsNeeded } from './runs';
@@ -37,6 +38,8 @@ export interface ExperimentOptions {
   flush?: { requested: boolean };
   /** Awaited before every step (pause); may throw to stop the run (a lost GPU). */
   gate?: () => Promise<void>;
+  /** The state dicts of the weights files the spec's networks name. */
+  weights?: WeightsLookup;
   /** Turns an error that is not the engine's own into a typed one (e.g. a lost GPU device). */
   classifyError?: (e: unknown) => { code: ErrorCode; message: string } | null;
   /**
@@ -139,6 +142,7 @@ export async function runExperiment(
             teacher = await pretrainTeacher(config, data, {
               signal: opts.signal,
               gate: opts.gate,
+              weights: opts.weights,
               checkpoint: await checkpointFor(`teacher:${seed}`),
               onEvent: (event) => emit({ type: 'train', run: null, seed, event }),
             });
@@ -181,6 +185,7 @@ export async function runExperiment(
             const result = await trainCohort(config, data, {
               signal: opts.signal,
               gate: opts.gate,
+              weights: opts.weights,
               checkpoint: await checkpointFor(`${run.method}:${seed}`),
               pretrainedTeacher: run.sharedTeacher ? teacher! : undefined,
               onEvent: (event) => {

@@ -20,6 +20,7 @@ import { generateClassification, generateDetection } from '../data/synthetic';
 import type { ImportResult, Task } from '../data/types';
 import { CheckpointStore } from '../engine/checkpoint';
 import type { RunResult } from '../engine/trainer';
+import { loadSessionWeights, type ReadWeights } from './weights';
 import { pick, resample, splitForSeed, type SplitPolicy } from './datasets';
 import { Journal, type DatasetIdentity, type JournalEntry } from './journal';
 import { runExperiment } from './scheduler';
@@ -106,6 +107,11 @@ export interface SessionOptions {
   onEvent?: (e: ExperimentEvent) => void;
   /** Each finished run's trained networks and its data, before the networks are freed. */
   onRunModels?: (run: PlannedRun, result: RunResult, data: TrainData) => void | Promise<void>;
+  /**
+   * The bytes of a weights file the spec names (`teacher.weights`, `students[k].weights`): the
+   * studio's storage in the worker, the disk relative to the spec on the command line.
+   */
+  readWeights?: ReadWeights;
 }
 
 function checkStudy(spec: ExperimentSpec, study: Study | null, previous: JournalEntry | null): asserts study is Study {
@@ -137,6 +143,8 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
   // A new experiment: the old one's checkpoints go.
   if (storage && !previous) await storage.deleteCheckpoints();
 
+  // Weights files are read, parsed and matched to their networks before anything trains.
+  const weights = await loadSessionWeights(spec, study.info.classNames?.length ?? 2, opts.readWeights);
   const samples = resample(study.samples, spec.inputSize);
   const policy: SplitPolicy = { testShare: spec.data.testShare, splitSeed: spec.data.splitSeed, classNames: study.info.classNames, given: study.given };
   const entry: JournalEntry | null = storage
@@ -170,6 +178,7 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
         classifyError: opts.classifyError,
         trainCount: (seed) => splitForSeed(samples, policy, seed).train.length,
         onRunModels: opts.onRunModels,
+        weights,
         onEvent: (e) => {
           if (
             storage &&
