@@ -131,6 +131,7 @@ def step(job):
             result[f"{name}.{k}"] = v
         for k, v in terms[name].items():
             result[f"loss.{name}.{k}"] = v.detach().reshape(())
+        result[f"logits.{name}"] = outs[name].detach()
     write_safetensors(os.path.join(job["out"], "step.after.safetensors"), result)
 
 
