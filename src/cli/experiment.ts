@@ -11,13 +11,13 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { listFolder } from '../data/inputFiles-node';
 import { nodeDecoder } from '../data/decode-node';
 import { importDataset } from '../data/importer';
 import { MODE_LABELS } from '../core/config';
-import { SpecError } from '../core/errors';
+import { isEngineError, SpecError } from '../core/errors';
 import type { ExperimentEvent } from '../core/events';
 import { parseSpec, type ExperimentSpec } from '../core/spec';
 import { experimentOutputs } from '../experiment/outputs';
@@ -161,7 +161,24 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   });
   // The same session as the studio's worker: checks, per-seed splits, the scheduler.
-  const result = await runSession(spec, studyFromImport(args.data, imported), { signal: controller.signal, onEvent: progress(args.quiet, spec) });
+  // Weights files (teacher.weights, students[k].weights) are named relative to the spec.
+  const specDir = dirname(resolve(args.spec));
+  const readWeights = async (file: string) => {
+    try {
+      return new Uint8Array(await readFile(isAbsolute(file) ? file : join(specDir, file)));
+    } catch {
+      return null;
+    }
+  };
+  let result: Awaited<ReturnType<typeof runSession>>;
+  try {
+    result = await runSession(spec, studyFromImport(args.data, imported), { signal: controller.signal, onEvent: progress(args.quiet, spec), readWeights });
+  } catch (e) {
+    // Checks that run before any training (a weights file, the spec against the data) are bad input.
+    if (!isEngineError(e)) throw e;
+    console.error(`error: ${e.code}: ${e.message}`);
+    return 2;
+  }
   await mkdir(args.out, { recursive: true });
   const outputs = experimentOutputs(result);
   for (const [name, text] of Object.entries(outputs)) await writeFile(join(args.out, name), text);

@@ -107,7 +107,8 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
 
   it('every zoo network: torchvision weights in, the same logits (inference and BatchNorm training mode) and running statistics; our export back out', async () => {
     const size = 64;
-    const archs = [...ARCHS];
+    // COHORT_PARITY_ARCHS=resnet18,vgg11 narrows the set while working on one family.
+    const archs = process.env.COHORT_PARITY_ARCHS ? process.env.COHORT_PARITY_ARCHS.split(',') : [...ARCHS];
     const formats = archs.map((_, i) => (i % 2 === 0 ? 'pth' : 'safetensors'));
     const t0 = performance.now();
     python(dir, { kind: 'zoo', size, classes: 2, batch: 2, archs, formats });
@@ -159,11 +160,6 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
         ms: Math.round(performance.now() - ta),
       };
       rows.push(row);
-      expect(row['eval logits'], `${arch} eval`).toBeLessThanOrEqual(1e-4);
-      expect(row['BN-train logits'], `${arch} BatchNorm training mode`).toBeLessThanOrEqual(1e-4);
-      expect(row['running stats'], `${arch} running statistics`).toBeLessThanOrEqual(1e-4);
-      expect(row['onnxruntime vs ours'], `${arch} onnx`).toBeLessThanOrEqual(1e-4);
-      if (arch.startsWith('vgg') || arch.startsWith('densenet')) await new Promise((r) => setTimeout(r, 0));
     }
     x.dispose();
     // Back in PyTorch: strict load into torchvision, TorchScript, onnx.checker.
@@ -177,10 +173,14 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
       row['torchvision (strict) vs ours'] = relErr(back.get(`${arch}.torchvision`)!, evalLogits.get(arch)!);
       row['TorchScript vs ours'] = relErr(back.get(`${arch}.torchscript`)!, evalLogits.get(arch)!);
       expect(back.get(`${arch}.onnx_opset`)![0]).toBeGreaterThanOrEqual(13);
-      expect(row['torchvision (strict) vs ours'], `${arch} back in torchvision`).toBeLessThanOrEqual(1e-4);
-      expect(row['TorchScript vs ours'], `${arch} TorchScript`).toBeLessThanOrEqual(1e-4);
     }
     table(`Zoo parity at ${size} px, 2 classes, batch 2 (python reference ${Math.round(tPython)} ms, check ${Math.round(tCheck)} ms)`, rows);
+    // Every figure within 1e-4 of PyTorch's, asserted after the table so a failure still shows them all.
+    for (const row of rows) {
+      for (const k of ['eval logits', 'BN-train logits', 'running stats', 'onnxruntime vs ours', 'torchvision (strict) vs ours', 'TorchScript vs ours']) {
+        expect(row[k], `${String(row.arch)} ${k}`).toBeLessThanOrEqual(1e-4);
+      }
+    }
   });
 
   it('one KD+ML online step: the same loss terms (1e-5), updated weights and BatchNorm running statistics (1e-4) as PyTorch', async () => {
@@ -313,15 +313,18 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
     const config = defaultRunConfig({
       mode: 'kdml_online',
       inputSize: size,
-      teacher: { arch: 'resnet18' },
+      teacher: { arch: 'resnet18', width: 0.25 },
       students: [{ arch: 'mobilenet_v2', width: 0.5 }, { arch: 'vgg11_nofc', width: 0.25 }],
       epochs: 1,
       stepsPerEpoch: 3,
       batchSize: 4,
       classNames: ['MSS', 'MSIMUT'],
     });
+    const t0 = performance.now();
     const r = await trainCohort(config, data);
+    const tTrain = performance.now() - t0;
     const zip = await makeBundle({ config, models: r.models, networks: r.networks, metrics: r.final, includeTeacher: true });
+    const tBundle = performance.now() - t0 - tTrain;
     const files = unzipSync(zip);
     const manifest = JSON.parse(strFromU8(files['ensemble.json']));
     expect(manifest.interop).toMatchObject({ layout: 'NCHW', onnx: { opset: 13, input: 'input' } });
@@ -337,23 +340,35 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
     const xNchw = tf.tidy(() => tf.transpose(tf.tensor(batch.x, [test.count, size, size, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
     const shape = [test.count, 3, size, size];
     writeFileSync(join(dir, 'images.safetensors'), writeSafetensors(new Map([['x', rawF32(xNchw, shape)]])));
+    const t1 = performance.now();
     python(dir, { kind: 'check', networks: names });
+    const tCheck = performance.now() - t1;
     const back = readTensors(join(dir, 'check.out.safetensors'));
     const softmax = (z: Float32Array) => tf.tidy(() => tf.softmax(tf.tensor2d(z, [test.count, 2])).dataSync() as Float32Array);
     const rows: Record<string, string | number>[] = [];
+    const xNhwc = tf.tensor4d(batch.x, [test.count, size, size, 3]);
     for (const nm of names) {
       const studio = r.predictions.networks[nm];
-      const viaOnnx = softmax(await onnxLogits(files[`${nm}/${nm}.onnx`], xNchw, shape));
+      const studioLogits = tf.tidy(() => (r.models[nm].apply(xNhwc, { training: false }) as tf.Tensor).dataSync() as Float32Array);
+      const onnxZ = await onnxLogits(files[`${nm}/${nm}.onnx`], xNchw, shape);
+      const viaOnnx = softmax(onnxZ);
       const row = {
         network: `${nm} (${r.networks.find((x) => x.name === nm)!.arch})`,
+        'logits: torchvision vs studio': relErr(back.get(`${nm}.torchvision`)!, studioLogits),
+        'logits: TorchScript': relErr(back.get(`${nm}.torchscript`)!, studioLogits),
+        'logits: onnxruntime': relErr(onnxZ, studioLogits),
         'torchvision vs studio': relErr(softmax(back.get(`${nm}.torchvision`)!), studio),
         'TorchScript vs studio': relErr(softmax(back.get(`${nm}.torchscript`)!), studio),
         'onnxruntime vs studio': relErr(viaOnnx, studio),
       };
       rows.push(row);
-      for (const k of ['torchvision vs studio', 'TorchScript vs studio', 'onnxruntime vs studio'] as const) expect(row[k], `${nm} ${k}`).toBeLessThanOrEqual(1e-4);
+      for (const k of Object.keys(row).filter((k) => k !== 'network') as (keyof typeof row)[]) expect(row[k], `${nm} ${k}`).toBeLessThanOrEqual(1e-4);
     }
-    table(`Round trip of a cohort trained here (${size} px, ${test.count} test images, softmax probabilities)`, rows);
+    xNhwc.dispose();
+    table(
+      `Round trip of a cohort trained here (${size} px, ${test.count} test images, softmax probabilities; training ${Math.round(tTrain)} ms, bundle ${Math.round(tBundle)} ms, python ${Math.round(tCheck)} ms)`,
+      rows,
+    );
     disposeRun(r);
   });
 });

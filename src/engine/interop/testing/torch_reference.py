@@ -155,7 +155,7 @@ def check(job):
             out[f"{name}.torchscript"] = ts(x)
         onnx_model = onnx.load(os.path.join(job["out"], f"{name}.onnx"))
         onnx.checker.check_model(onnx_model, full_check=True)
-        out[f"{name}.onnx_opset"] = torch.tensor([onnx_model.opset_import[0].version], dtype=torch.int64)
+        out[f"{name}.onnx_opset"] = torch.tensor([float(onnx_model.opset_import[0].version)])
     write_safetensors(os.path.join(job["out"], "check.out.safetensors"), out)
 
 
