@@ -56,7 +56,8 @@ function parseArgs(argv: string[]): Args {
     } else if (input === undefined) input = a;
     else throw new UsageError(`unexpected argument "${a}"`);
   }
-  for (const k of Object.keys(opts)) if (!['arch', 'classes', 'out', 'width', 'size', 'task', 'seed'].includes(k)) throw new UsageError(`unknown option --${k}`);
+  for (const k of Object.keys(opts))
+    if (!['arch', 'classes', 'out', 'width', 'size', 'task', 'seed'].includes(k)) throw new UsageError(`unknown option --${k}`);
   if (!input) throw new UsageError('the input file is required');
   for (const k of ['arch', 'classes', 'out']) if (opts[k] === undefined) throw new UsageError(`--${k} is required`);
   if (!isArch(opts.arch)) throw new UsageError(`--arch: unknown architecture "${opts.arch}"; known: ${ARCHS.join(', ')}`);

@@ -46,10 +46,20 @@ const spec = (weights: string) => ({
 });
 
 describe('npm run experiment with weights files', () => {
-  it('resolves students[k].weights relative to the spec and records every network\'s initial weights in results.json', async () => {
+  it("resolves students[k].weights relative to the spec and records every network's initial weights in results.json", async () => {
     await writeFile(join(dir, 'specs', 'spec.json'), JSON.stringify(spec('init/imagenet.safetensors')));
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const code = await main(['--spec', join(dir, 'specs', 'spec.json'), '--data', join(dir, 'tiles'), '--out', join(dir, 'out'), '--backend', 'cpu', '--quiet']);
+    const code = await main([
+      '--spec',
+      join(dir, 'specs', 'spec.json'),
+      '--data',
+      join(dir, 'tiles'),
+      '--out',
+      join(dir, 'out'),
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     log.mockRestore();
     expect(code).toBe(0);
     const r = JSON.parse(await readFile(join(dir, 'out', 'results.json'), 'utf8'));

@@ -180,7 +180,7 @@ export async function makeBundle(b: BundleInput): Promise<Uint8Array> {
       '  m.load_state_dict(st.load_file("student1/student1.safetensors"), strict=True); m.eval()',
       '  import onnxruntime as ort; s = ort.InferenceSession("student1/student1.onnx"); s.run(None, {"input": x})',
       'TorchScript for QuPath / WSInfer / MONAI Deploy: python3 to_torchscript.py student1/student1.safetensors',
-      '(in the studio\'s python/ folder; it also builds other widths and the _nofc VGGs).',
+      "(in the studio's python/ folder; it also builds other widths and the _nofc VGGs).",
       "Classification folders hold WSInfer's config.json; set its spacing_um_px to your tiles' resolution (0.5 is written).",
     ].join('\n'),
   );

@@ -10,6 +10,7 @@ import { EngineError } from '../core/errors';
 import type { StudioEvent } from '../core/events';
 import type { ExperimentResult } from '../core/results';
 import { runSession, SessionStorage, type Study } from '../experiment/session';
+import type { ReadWeights } from '../experiment/weights';
 import type { JournalEntry } from '../experiment/journal';
 import type { RunArchive } from './archive';
 import type { Gpu } from './gpu';
@@ -34,6 +35,8 @@ export class ExperimentRunner {
     readonly storage: SessionStorage,
     private readonly gpu: Gpu,
     private readonly archive: RunArchive,
+    /** The weights files the spec names, from the origin's storage. */
+    private readonly readWeights?: ReadWeights,
   ) {}
 
   get running(): boolean {
@@ -72,6 +75,7 @@ export class ExperimentRunner {
           }
         },
         onRunModels: (run, r, data) => this.archive.keep(`${run.method}:${run.seed}`, r, data.test),
+        readWeights: this.readWeights,
       });
       this.last = result;
       return result;

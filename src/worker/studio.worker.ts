@@ -21,12 +21,14 @@ import { Gpu } from './gpu';
 import { DatasetHolder, type ImportSettings } from './imports';
 import { OpfsFileStore, opfsAvailable } from './opfsFileStore';
 import type { BackendName, StorageReport } from './protocol';
+import { WeightsFiles } from './weights';
 
 const gpu = new Gpu();
 const data = new DatasetHolder();
 const archive = new RunArchive();
 const storage = new SessionStorage(opfsAvailable() ? new OpfsFileStore() : new MemoryFileStore());
-const experiments = new ExperimentRunner(storage, gpu, archive);
+const weights = new WeightsFiles(storage.files);
+const experiments = new ExperimentRunner(storage, gpu, archive, (file) => weights.read(file));
 const bundles = new OpenedBundles();
 
 const api = {
@@ -75,6 +77,10 @@ const api = {
   predictFiles: (files: FileWithPath[]) => bundles.predict(files),
 
   memory: () => gpu.memory(),
+
+  /** Keep a weights file picked in Configure in the origin's storage; returns the name the spec uses. */
+  saveWeights: (name: string, bytes: Uint8Array) => weights.save(name, bytes),
+  listWeights: () => weights.list(),
 
   /**
    * Diagnostics: every fast kernel against the stock one on fresh random inputs, here in the

@@ -62,7 +62,11 @@ class GraphBuilder {
   }
 
   tensor(name: string, t: RawTensor): string {
-    const w = new ProtoWriter().ints(1, t.shape).int(2, t.dtype === 'I64' ? INT64 : FLOAT).string(8, name).bytes(9, t.data);
+    const w = new ProtoWriter()
+      .ints(1, t.shape)
+      .int(2, t.dtype === 'I64' ? INT64 : FLOAT)
+      .string(8, name)
+      .bytes(9, t.data);
     this.initializers.push(w);
     return name;
   }
@@ -179,12 +183,9 @@ export async function modelToOnnx(model: tf.LayersModel, opts: OnnxOptions): Pro
         break;
       }
       case 'BatchNormalization':
-        y = g.node(
-          'BatchNormalization',
-          [x, param(layer, 'weight'), param(layer, 'bias'), param(layer, 'running_mean'), param(layer, 'running_var')],
-          name,
-          [{ name: 'epsilon', f: Number(cfg.epsilon) }],
-        );
+        y = g.node('BatchNormalization', [x, param(layer, 'weight'), param(layer, 'bias'), param(layer, 'running_mean'), param(layer, 'running_var')], name, [
+          { name: 'epsilon', f: Number(cfg.epsilon) },
+        ]);
         break;
       case 'Activation': {
         const a = String(cfg.activation);

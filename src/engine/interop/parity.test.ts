@@ -91,7 +91,9 @@ async function onnxLogits(bytes: Uint8Array, x: Float32Array, shape: number[]): 
 function table(title: string, rows: Record<string, string | number>[]): void {
   const keys = Object.keys(rows[0]);
   const fmt = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toExponential(2)) : v);
-  console.log(`\n${title}\n| ${keys.join(' | ')} |\n|${keys.map(() => '---').join('|')}|\n${rows.map((r) => `| ${keys.map((k) => fmt(r[k])).join(' | ')} |`).join('\n')}\n`);
+  console.log(
+    `\n${title}\n| ${keys.join(' | ')} |\n|${keys.map(() => '---').join('|')}|\n${rows.map((r) => `| ${keys.map((k) => fmt(r[k])).join(' | ')} |`).join('\n')}\n`,
+  );
 }
 
 describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', () => {
@@ -198,7 +200,9 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
       students: nets.slice(1).map((n) => ({ arch: n.arch, width: n.width })),
       lr: 0.05,
     });
-    const models = nets.map((n, i) => buildNetwork({ arch: n.arch, width: n.width, task: 'classify', classes: 2, inputSize: size, seed: 40 + i, name: n.name }));
+    const models = nets.map((n, i) =>
+      buildNetwork({ arch: n.arch, width: n.width, task: 'classify', classes: 2, inputSize: size, seed: 40 + i, name: n.name }),
+    );
     for (const m of models) suspendDropout(m, true);
     for (const [i, n] of nets.entries()) {
       writeFileSync(join(dir, `${n.name}.before.safetensors`), writeSafetensors(await exportStateDict(models[i], n.arch)));
@@ -208,7 +212,12 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
     const rng = new Rng(11);
     const images = Uint8Array.from({ length: n * size * size * 3 }, () => rng.int(256));
     const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
-    const batch = assembleBatch({ images, count: n, size, labels }, Array.from({ length: n }, (_, i) => i), c.normalization, 2);
+    const batch = assembleBatch(
+      { images, count: n, size, labels },
+      Array.from({ length: n }, (_, i) => i),
+      c.normalization,
+      2,
+    );
     const xNchw = tf.tidy(() => tf.transpose(tf.tensor(batch.x, [n, size, size, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
     writeFileSync(
       join(dir, 'batch.safetensors'),
@@ -304,7 +313,10 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
       expect(bnErr, `${net.name} running statistics`).toBeLessThanOrEqual(1e-4);
       expect(dErr, `${net.name} update`).toBeLessThanOrEqual(1e-3);
     }
-    table(`One KD+ML online step, ${size} px, batch ${n}, lr ${c.lr}, momentum ${c.momentum}, weight decay ${c.weightDecay} (our step ${Math.round(stepMs)} ms)`, rows);
+    table(
+      `One KD+ML online step, ${size} px, batch ${n}, lr ${c.lr}, momentum ${c.momentum}, weight decay ${c.weightDecay} (our step ${Math.round(stepMs)} ms)`,
+      rows,
+    );
   });
 
   it('a cohort trained here round-trips: bundle -> torchvision (strict) / TorchScript / onnxruntime give the studio predictions', async () => {
@@ -314,7 +326,10 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
       mode: 'kdml_online',
       inputSize: size,
       teacher: { arch: 'resnet18', width: 0.25 },
-      students: [{ arch: 'mobilenet_v2', width: 0.5 }, { arch: 'vgg11_nofc', width: 0.25 }],
+      students: [
+        { arch: 'mobilenet_v2', width: 0.5 },
+        { arch: 'vgg11_nofc', width: 0.25 },
+      ],
       epochs: 1,
       stepsPerEpoch: 3,
       batchSize: 4,
@@ -336,7 +351,12 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
       expect(ws).toMatchObject({ spec_version: '1.0', num_classes: 2, class_names: ['MSS', 'MSIMUT'], patch_size_pixels: size });
     }
     const test = data.test;
-    const batch = assembleBatch(test, Array.from({ length: test.count }, (_, i) => i), config.normalization, 2);
+    const batch = assembleBatch(
+      test,
+      Array.from({ length: test.count }, (_, i) => i),
+      config.normalization,
+      2,
+    );
     const xNchw = tf.tidy(() => tf.transpose(tf.tensor(batch.x, [test.count, size, size, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
     const shape = [test.count, 3, size, size];
     writeFileSync(join(dir, 'images.safetensors'), writeSafetensors(new Map([['x', rawF32(xNchw, shape)]])));

@@ -134,20 +134,16 @@ describe('PyTorch .pth (zip of a pickle)', () => {
       ['builtins', 'eval'],
       ['torchvision.models.resnet', 'ResNet'],
     ]) {
-      const evil = new PickleBytes()
-        .op(0x80, 2)
-        .global(module, name)
-        .mark()
-        .str('touch /tmp/cohort-pwned')
-        .tuple()
-        .op(0x52, 0x2e)
-        .bytes();
+      const evil = new PickleBytes().op(0x80, 2).global(module, name).mark().str('touch /tmp/cohort-pwned').tuple().op(0x52, 0x2e).bytes();
       const r = failure(() => readStateDict(pthZip(evil, []), 'evil.pth'));
       expect(r).toMatchObject({ code: 'WEIGHTS_PICKLE_REFUSED', subject: 'evil.pth', details: { global: `${module}.${name}` } });
     }
     // The same through STACK_GLOBAL (protocol 4) and the extension registry.
     const stackGlobal = new PickleBytes().op(0x80, 4).str('os').str('system').op(0x93).bytes();
-    expect(failure(() => readStateDict(pthZip(stackGlobal, []), 'evil4.pth'))).toMatchObject({ code: 'WEIGHTS_PICKLE_REFUSED', details: { global: 'os.system' } });
+    expect(failure(() => readStateDict(pthZip(stackGlobal, []), 'evil4.pth'))).toMatchObject({
+      code: 'WEIGHTS_PICKLE_REFUSED',
+      details: { global: 'os.system' },
+    });
     const ext = new PickleBytes().op(0x80, 2).op(0x82, 1).bytes();
     expect(failure(() => readStateDict(pthZip(ext, []), 'ext.pth')).code).toBe('WEIGHTS_PICKLE_REFUSED');
   });
@@ -180,11 +176,19 @@ describe('PyTorch .pth (zip of a pickle)', () => {
     expect(failure(() => readStateDict(new Uint8Array([0x80, 0x02, 0x8a, 0x0a]), 'legacy.pth')).code).toBe('WEIGHTS_NOT_STATE_DICT');
   });
 
-  it('takes the state dict out of a checkpoint dict and drops DataParallel\'s module. prefix', () => {
+  it("takes the state dict out of a checkpoint dict and drops DataParallel's module. prefix", () => {
     const inner = stateDictPickle([{ key: 'module.fc.bias', shape: [2], values: f32(2) }]);
     // {'epoch': 3, 'state_dict': <inner OrderedDict>}: splice the inner pickle's body into a dict.
     const body = inner.subarray(2, inner.length - 1);
-    const outer = new PickleBytes().op(0x80, 2, 0x7d).mark().str('epoch').int(3).str('state_dict').op(...body).op(0x75, 0x2e).bytes();
+    const outer = new PickleBytes()
+      .op(0x80, 2, 0x7d)
+      .mark()
+      .str('epoch')
+      .int(3)
+      .str('state_dict')
+      .op(...body)
+      .op(0x75, 0x2e)
+      .bytes();
     const sd = readStateDict(pthZip(outer, [new Uint8Array(f32(2).buffer)]), 'ckpt.pth');
     expect([...sd.tensors.keys()]).toEqual(['fc.bias']);
   });
@@ -200,7 +204,7 @@ describe('torchvision keys', () => {
     return sd;
   }
 
-  it('export then import gives the same network, and the keys are torchvision\'s', async () => {
+  it("export then import gives the same network, and the keys are torchvision's", async () => {
     const a = buildNetwork({ ...spec, seed: 1 });
     const sd = await exportStateDict(a, 'resnet18');
     expect([...sd.keys()]).toContain('layer2.0.downsample.0.weight');
@@ -244,7 +248,7 @@ describe('torchvision keys', () => {
     model.dispose();
   });
 
-  it('a head of another class count (ImageNet\'s 1000) keeps its seeded weights and says so', async () => {
+  it("a head of another class count (ImageNet's 1000) keeps its seeded weights and says so", async () => {
     const imagenet = await exported(1, 1000);
     const model = buildNetwork({ ...spec, seed: 2 });
     const seededHead = model.getLayer('resnet18_head').getWeights()[0].dataSync().slice();
@@ -258,7 +262,7 @@ describe('torchvision keys', () => {
     model.dispose();
   });
 
-  it('a _nofc VGG takes a torchvision VGG\'s features and ignores its classifier', async () => {
+  it("a _nofc VGG takes a torchvision VGG's features and ignores its classifier", async () => {
     const vspec = { arch: 'vgg11', task: 'classify' as const, classes: 2, inputSize: 32, width: 0.0625 };
     const full = buildNetwork({ ...vspec, seed: 1 });
     const sd = await exportStateDict(full, 'vgg11');

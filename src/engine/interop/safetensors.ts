@@ -71,7 +71,12 @@ export function readSafetensors(bytes: Uint8Array, file: string): StateDict {
     }
     const [begin, end] = off as [number, number];
     if (end > data.length) {
-      throw weightsError('WEIGHTS_CORRUPT', file, `${key} ends at byte ${end} of the data, which holds ${data.length}`, { key, begin, end, dataBytes: data.length });
+      throw weightsError('WEIGHTS_CORRUPT', file, `${key} ends at byte ${end} of the data, which holds ${data.length}`, {
+        key,
+        begin,
+        end,
+        dataBytes: data.length,
+      });
     }
     const shape = e.shape as number[];
     const want = numel(shape) * DTYPE_BYTES[e.dtype];

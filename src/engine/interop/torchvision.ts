@@ -142,8 +142,7 @@ function fromTorch(m: MappedWeight, v: Float32Array): Float32Array {
       // tfjs row (s * C + c) is torch column (c * 49 + s), s = h * 7 + w.
       const [fin, fout] = s;
       const c = fin / 49;
-      for (let o = 0; o < fout; o++)
-        for (let ch = 0; ch < c; ch++) for (let sp = 0; sp < 49; sp++) out[(sp * c + ch) * fout + o] = v[o * fin + ch * 49 + sp];
+      for (let o = 0; o < fout; o++) for (let ch = 0; ch < c; ch++) for (let sp = 0; sp < 49; sp++) out[(sp * c + ch) * fout + o] = v[o * fin + ch * 49 + sp];
       return out;
     }
   }
@@ -176,8 +175,7 @@ function toTorch(m: MappedWeight, v: Float32Array): Float32Array {
     case 'vgg-flatten': {
       const [fin, fout] = s;
       const c = fin / 49;
-      for (let o = 0; o < fout; o++)
-        for (let ch = 0; ch < c; ch++) for (let sp = 0; sp < 49; sp++) out[o * fin + ch * 49 + sp] = v[(sp * c + ch) * fout + o];
+      for (let o = 0; o < fout; o++) for (let ch = 0; ch < c; ch++) for (let sp = 0; sp < 49; sp++) out[o * fin + ch * 49 + sp] = v[(sp * c + ch) * fout + o];
       return out;
     }
   }

@@ -116,8 +116,14 @@ export function readZipDirectory(bytes: Uint8Array, file: string): ZipArchive {
       const len = v.getUint16(x + 2, true);
       if (id === 0x0001) {
         let q = x + 4;
-        if (size === 0xffffffff) (size = u64(v, q)), (q += 8);
-        if (compressedSize === 0xffffffff) (compressedSize = u64(v, q)), (q += 8);
+        if (size === 0xffffffff) {
+          size = u64(v, q);
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(v, q);
+          q += 8;
+        }
         if (localOffset === 0xffffffff) localOffset = u64(v, q);
       }
       x += 4 + len;
