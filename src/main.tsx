@@ -1,7 +1,7 @@
 /**
  * The page's entry: the studio's React tree, and a read-only console handle for people (and tests)
  * who inspect a run (`cohortStudio.store`, `.memory()`, `.inspect(key)` of the experiment shown,
- * `.storage()`, `.kernelChecks()`, `.simulateDeviceLoss()`).
+ * `.storage()`, `.kernelChecks()`, `.simulateDeviceLoss()`, `.weightsFiles()`).
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -17,6 +17,7 @@ import { studio } from './worker/client';
   simulateDeviceLoss: () => studio().simulateDeviceLoss(),
   storage: () => studio().storage(),
   kernelChecks: (options?: { quick?: boolean }) => studio().kernelChecks(options),
+  weightsFiles: () => studio().listWeights(),
 };
 
 createRoot(document.getElementById('root')!).render(

@@ -22,7 +22,7 @@
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { listFolder } from '../data/inputFiles-node';
@@ -149,7 +149,22 @@ function runArgs(args: Record<string, string | true>): RunArgs {
 }
 
 /** Errors of the session's checks before training: the spec or the dataset does not fit. */
-const INPUT_CODES = new Set<string>(['INVALID_SPEC', 'INVALID_CONFIG', 'EMPTY_DATASET', 'TOO_FEW_STUDENTS', 'UNKNOWN_ARCH', 'LABEL_MISMATCH']);
+const INPUT_CODES = new Set<string>([
+  'INVALID_SPEC',
+  'INVALID_CONFIG',
+  'EMPTY_DATASET',
+  'TOO_FEW_STUDENTS',
+  'UNKNOWN_ARCH',
+  'LABEL_MISMATCH',
+  // A weights file the spec names (read and matched before any training).
+  'WEIGHTS_NOT_STATE_DICT',
+  'WEIGHTS_PICKLE_REFUSED',
+  'WEIGHTS_CORRUPT',
+  'WEIGHTS_DTYPE',
+  'WEIGHTS_MISSING_KEY',
+  'WEIGHTS_UNEXPECTED_KEY',
+  'WEIGHTS_SHAPE_MISMATCH',
+]);
 
 /** Software Vulkan drivers: WebGPU runs on them, a hundred times slower than on a GPU. */
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
@@ -366,11 +381,21 @@ export async function main(argv: string[]): Promise<number> {
     table: aggregate(records, spec.methods, spec.seeds),
   });
 
+  // Weights files (teacher.weights, students[k].weights) are named relative to the spec.
+  const specDir = dirname(resolve(args.spec));
+  const readWeights = async (file: string) => {
+    try {
+      return new Uint8Array(await readFile(isAbsolute(file) ? file : join(specDir, file)));
+    } catch {
+      return null;
+    }
+  };
   let result: ExperimentResult;
   try {
     await writeResults(inProgress());
     result = await runSession(spec, study, {
       storage,
+      readWeights,
       resume: journal !== null,
       select: part ? (run: PlannedRun) => part.runs.some((x) => x.method === run.method && x.seed === run.seed) : undefined,
       checkpointEverySteps: args.checkpointEvery,

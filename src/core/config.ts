@@ -33,6 +33,12 @@ export interface NetworkChoice {
   arch: string;
   /** Width multiplier (1 = the published architecture). */
   width?: number;
+  /**
+   * A torchvision state dict (`.safetensors`, `.pth`, `.pt`) the network starts from; absent: random
+   * weights from the run's seed. The studio names a file it keeps in the origin's storage; the
+   * command line resolves it relative to the spec.
+   */
+  weights?: string;
 }
 
 export interface AugmentConfig {

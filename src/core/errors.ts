@@ -22,7 +22,28 @@ export type EngineErrorCode =
   | 'GPU_OUT_OF_MEMORY'
   | 'STORAGE_FULL'
   /** Another tab of this browser trains: this one may not start, resume, discard or delete meanwhile. */
-  | 'TRAINING_ELSEWHERE';
+  | 'TRAINING_ELSEWHERE'
+  | WeightsErrorCode;
+
+/**
+ * Codes of a weights file (a torchvision state dict as `.safetensors` or `.pth`, a TensorFlow.js
+ * model): `subject` is the file, `details.key` the tensor concerned where there is one.
+ */
+export type WeightsErrorCode =
+  /** Neither format, or a readable file that does not hold a state dict (a whole pickled model, a checkpoint of other things). */
+  | 'WEIGHTS_NOT_STATE_DICT'
+  /** A pickle that asks for a global outside what a state dict needs (`details.global`); it is never executed. */
+  | 'WEIGHTS_PICKLE_REFUSED'
+  /** A truncated or damaged file: a zip without its directory, a safetensors header whose offsets or sizes lie, a missing storage. */
+  | 'WEIGHTS_CORRUPT'
+  /** A tensor of a dtype the network cannot take (`details.dtype`). */
+  | 'WEIGHTS_DTYPE'
+  /** A tensor the network needs is not in the file (`details.missing` lists all). */
+  | 'WEIGHTS_MISSING_KEY'
+  /** A tensor in the file that the network does not have (`details.unexpected` lists all). */
+  | 'WEIGHTS_UNEXPECTED_KEY'
+  /** A tensor whose shape differs from the network's (`details.expected`, `details.got`). */
+  | 'WEIGHTS_SHAPE_MISMATCH';
 
 /** Why a listed file was not used (the import goes on without it). */
 export type SkipCode =

@@ -5,6 +5,7 @@
  * Owns: record shapes. Imports only other core modules.
  */
 import type { BoxMetrics, ClassMetrics } from './metrics';
+import type { WeightsSource } from './weights';
 
 export type Role = 'teacher' | 'student';
 export type Phase = 'teacher' | 'cohort';
@@ -17,6 +18,8 @@ export interface NetworkInfo {
   params: number;
   /** Whether this network is updated in the cohort phase (a frozen teacher is not). */
   trained: boolean;
+  /** Where its initial weights came from (absent in records made before weights files existed: seeded). */
+  weights?: WeightsSource;
 }
 
 export interface LossRecord {

@@ -103,7 +103,13 @@ export function parseSpec(value: unknown): ExperimentSpec {
     }
     if (typeof v.arch !== 'string' || !isArch(v.arch)) bad(`${field}.arch`, `unknown architecture ${JSON.stringify(v.arch)}; known: ${ARCHS.join(', ')}`);
     const width = v.width === undefined ? undefined : num(`${field}.width`, v.width, 1, { gt: 0, max: 4 });
-    return width === undefined ? { arch: String(v.arch) } : { arch: String(v.arch), width };
+    const out: NetworkChoice = width === undefined ? { arch: String(v.arch) } : { arch: String(v.arch), width };
+    if (v.weights !== undefined) {
+      if (typeof v.weights !== 'string' || v.weights.trim() === '' || v.weights.length > 1024)
+        bad(`${field}.weights`, 'must be the name of a weights file (.safetensors, .pth or .pt)');
+      else out.weights = v.weights;
+    }
+    return out;
   };
 
   if (value.version !== SPEC_VERSION) bad('version', `must be ${SPEC_VERSION}, got ${JSON.stringify(value.version)}`);

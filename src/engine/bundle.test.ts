@@ -35,8 +35,14 @@ describe('export bundle', () => {
         'metrics.json',
         'student1/model.json',
         'student1/weights.bin',
+        'student1/student1.safetensors',
+        'student1/student1.onnx',
+        'student1/config.json',
         'student2/model.json',
         'student2/weights.bin',
+        'student2/student2.safetensors',
+        'student2/student2.onnx',
+        'student2/config.json',
       ].sort(),
     );
     const manifest = JSON.parse(strFromU8(files['ensemble.json']));
@@ -71,8 +77,16 @@ describe('export bundle', () => {
     });
     const r = await trainCohort(config, data);
     const zip = await makeBundle({ config, models: r.models, networks: r.networks, metrics: r.final, includeTeacher: true });
+    const files = unzipSync(zip);
+    // torchvision's and ONNX's files for every network; WSInfer's config only for classification.
+    for (const n of ['teacher', 'student1', 'student2']) {
+      expect(files[`${n}/${n}.safetensors`], n).toBeDefined();
+      expect(files[`${n}/${n}.onnx`], n).toBeDefined();
+      expect(files[`${n}/config.json`], n).toBeUndefined();
+    }
     const opened = await openBundle(zip);
     expect(opened.manifest.teacher?.name).toBe('teacher');
+    expect(opened.manifest.teacher?.weights).toEqual({ kind: 'seeded' });
     expect(opened.manifest.rule).toBe('mean');
     const p = await predictBundle(opened, data.test);
     expect(p.ensemble.length).toBe(data.test.count * 4);

@@ -16,6 +16,8 @@ import type { Samples } from '../core/samples';
 import { ensembleBoxRows, ensembleRows, type BoxEnsembleRule, type EnsembleRule } from './ensemble';
 import { EngineError } from '../core/errors';
 import { forgetDisposedGraphs } from './graphCache';
+import type { WeightsSource } from '../core/weights';
+import { interopFiles, interopInput } from './interop/exportFiles';
 
 export const BUNDLE_FORMAT = 'cohort-studio-bundle';
 
@@ -24,8 +26,13 @@ export interface EnsembleManifest {
   version: 1;
   task: 'classify' | 'box';
   /** Member folders inside the bundle, e.g. "student1". */
-  members: { name: string; arch: string; width: number; params: number; path: string }[];
-  teacher?: { name: string; arch: string; width: number; params: number; path: string };
+  members: BundleMember[];
+  teacher?: BundleMember;
+  /**
+   * What each folder's `<name>.safetensors` (torchvision's state dict) and `<name>.onnx` take: NCHW
+   * float32 normalised as `normalization` says (bundles made before these files existed lack it).
+   */
+  interop?: ReturnType<typeof interopInput>;
   rule: EnsembleRule | BoxEnsembleRule;
   classNames?: string[];
   inputSize: number;
@@ -35,6 +42,18 @@ export interface EnsembleManifest {
   /** What the outputs mean. */
   outputs: string;
   createdAt: string;
+}
+
+export interface BundleMember {
+  name: string;
+  arch: string;
+  width: number;
+  params: number;
+  path: string;
+  /** Where the network's initial weights came from. */
+  weights?: WeightsSource;
+  /** The member's files besides model.json and weights.bin, inside its folder. */
+  files?: string[];
 }
 
 export interface ModelFiles {
@@ -80,7 +99,7 @@ export async function modelFromFiles(files: ModelFiles): Promise<tf.LayersModel>
 export interface BundleInput {
   config: RunConfig;
   models: Record<string, tf.LayersModel>;
-  networks: { name: string; role: 'teacher' | 'student'; arch: string; width: number; params: number }[];
+  networks: { name: string; role: 'teacher' | 'student'; arch: string; width: number; params: number; weights?: WeightsSource }[];
   metrics: unknown;
   includeTeacher?: boolean;
   rule?: EnsembleRule | BoxEnsembleRule;
@@ -91,19 +110,41 @@ export interface BundleInput {
 /** Zip the trained students (and the teacher if asked) with the manifest, config and metrics. */
 export async function makeBundle(b: BundleInput): Promise<Uint8Array> {
   const files: Record<string, Uint8Array> = {};
-  const entry = (n: BundleInput['networks'][number]) => ({ name: n.name, arch: n.arch, width: n.width, params: n.params, path: n.name });
-  const students = b.networks.filter((n) => n.role === 'student');
-  for (const n of students) {
+  const extra: Record<string, string[]> = {};
+  const entry = (n: BundleInput['networks'][number]): BundleMember => ({
+    name: n.name,
+    arch: n.arch,
+    width: n.width,
+    params: n.params,
+    path: n.name,
+    weights: n.weights ?? { kind: 'seeded' },
+    files: extra[n.name] ?? [],
+  });
+  const c = b.config;
+  const write = async (n: BundleInput['networks'][number]) => {
     const f = await modelToFiles(b.models[n.name]);
     files[`${n.name}/model.json`] = f['model.json'];
     files[`${n.name}/weights.bin`] = f['weights.bin'];
-  }
+    // torchvision's state dict, ONNX and WSInfer's config beside the TensorFlow.js model.
+    const more = await interopFiles(b.models[n.name], {
+      name: n.name,
+      arch: n.arch,
+      width: n.width,
+      task: c.task,
+      classes: c.classes,
+      classNames: c.classNames,
+      inputSize: c.inputSize,
+      normalization: c.normalization,
+      resize: b.resize ?? 'stretch',
+      weights: n.weights,
+    });
+    for (const [k, v] of Object.entries(more)) files[`${n.name}/${k}`] = v;
+    extra[n.name] = Object.keys(more);
+  };
+  const students = b.networks.filter((n) => n.role === 'student');
+  for (const n of students) await write(n);
   const teacher = b.networks.find((n) => n.role === 'teacher');
-  if (b.includeTeacher && teacher && b.models[teacher.name]) {
-    const f = await modelToFiles(b.models[teacher.name]);
-    files[`${teacher.name}/model.json`] = f['model.json'];
-    files[`${teacher.name}/weights.bin`] = f['weights.bin'];
-  }
+  if (b.includeTeacher && teacher && b.models[teacher.name]) await write(teacher);
   const manifest: EnsembleManifest = {
     format: BUNDLE_FORMAT,
     version: 1,
@@ -114,6 +155,7 @@ export async function makeBundle(b: BundleInput): Promise<Uint8Array> {
     classNames: b.config.task === 'classify' ? (b.config.classNames ?? Array.from({ length: b.config.classes }, (_, i) => `class${i}`)) : undefined,
     inputSize: b.config.inputSize,
     normalization: b.config.normalization,
+    interop: interopInput(b.config),
     resize: b.resize ?? 'stretch',
     outputs:
       b.config.task === 'classify'
@@ -130,7 +172,17 @@ export async function makeBundle(b: BundleInput): Promise<Uint8Array> {
       'Each folder holds one network as a TensorFlow.js layers model: tf.loadLayersModel(".../model.json").',
       'ensemble.json says how to combine the members, the input size and the normalisation:',
       'x = (rgb / 255 - mean) / std, channels last, shape [N, size, size, 3].',
-      "Networks using VGG's classifier or dropout contain the custom layers AdaptiveAveragePooling2D and SeededDropout.",
+      "Networks using VGG's classifier or dropout contain the custom layers AdaptiveAveragePooling2D, SeededDropout and SeededStochasticDepth.",
+      '',
+      'Each folder also holds <name>.safetensors (torchvision state dict) and <name>.onnx (opset 13):',
+      'both take NCHW float32 [N, 3, size, size], normalised as above. In Python:',
+      '  import torch, torchvision, safetensors.torch as st',
+      '  m = torchvision.models.resnet18(num_classes=2)   # the arch and class count of ensemble.json',
+      '  m.load_state_dict(st.load_file("student1/student1.safetensors"), strict=True); m.eval()',
+      '  import onnxruntime as ort; s = ort.InferenceSession("student1/student1.onnx"); s.run(None, {"input": x})',
+      'TorchScript for QuPath / WSInfer / MONAI Deploy: python3 to_torchscript.py student1/student1.safetensors',
+      "(in the studio's python/ folder; it also builds other widths and the _nofc VGGs).",
+      "Classification folders hold WSInfer's config.json; set its spacing_um_px to your tiles' resolution (0.5 is written).",
     ].join('\n'),
   );
   return zipSync(files, { level: 0 });

@@ -6,6 +6,9 @@
  *   input size.
  * - `SeededDropout`: dropout whose masks come from a seed and a per-layer call counter, so a
  *   training run is reproducible (tfjs's Dropout draws from an unseeded generator).
+ * - `SeededStochasticDepth`: torchvision's `StochasticDepth(p, "row")` (EfficientNet's residual
+ *   branches), seeded the same way: in training each sample's branch is kept with probability
+ *   1 - p and scaled by 1 / (1 - p), or zeroed.
  *
  * Both are registered with `tf.serialization` when this module is imported, which must happen
  * before `tf.loadLayersModel` reads a model that contains them (`registerCustomLayers()` makes
@@ -111,11 +114,17 @@ export interface SeededDropoutArgs {
  * loaded layer starts at 0, and `setDropoutCalls` restores it when resuming a run.
  */
 export class SeededDropout extends tf.layers.Layer {
-  static readonly className = 'SeededDropout';
+  static readonly className: string = 'SeededDropout';
   readonly rate: number;
   readonly seed: number;
   /** Number of training-mode calls so far; the next mask uses this value. */
   calls = 0;
+  /**
+   * While true, training-mode calls are the identity too and draw no mask (`suspendDropout`):
+   * for comparing training-mode outputs with another library, whose masks come from another
+   * generator.
+   */
+  suspended = false;
 
   constructor(args: SeededDropoutArgs) {
     super(args);
@@ -131,12 +140,17 @@ export class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     const x = single(inputs);
     return tf.tidy(() => {
-      if (kwargs?.training !== true || this.rate === 0) return x.clone();
+      if (kwargs?.training !== true || this.rate === 0 || this.suspended) return x.clone();
       // A string seed keeps (seed, call) pairs of different layers from ever colliding, which
       // seed + call would do for layers whose seeds differ by less than the number of steps.
       const maskSeed = `${this.seed}:${this.calls++}`;
-      return tf.dropout(x, this.rate, undefined, maskSeed);
+      return tf.dropout(x, this.rate, this.noiseShape(x), maskSeed);
     });
+  }
+
+  /** The mask's shape: the whole input (dropout); one value per sample in stochastic depth. */
+  protected noiseShape(_x: tf.Tensor): number[] | undefined {
+    return undefined;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -144,8 +158,23 @@ export class SeededDropout extends tf.layers.Layer {
   }
 }
 
+/**
+ * torchvision's `StochasticDepth(p, "row")`: in training, each sample's input (a residual branch)
+ * is kept with probability 1 - p and scaled by 1 / (1 - p), or zeroed; the identity otherwise.
+ * The mask is one value per sample, seeded and counted exactly as SeededDropout's (it is one, so
+ * checkpoints keep its counter too).
+ */
+export class SeededStochasticDepth extends SeededDropout {
+  static override readonly className: string = 'SeededStochasticDepth';
+
+  protected override noiseShape(x: tf.Tensor): number[] {
+    return [x.shape[0], ...x.shape.slice(1).map(() => 1)];
+  }
+}
+
 tf.serialization.registerClass(AdaptiveAveragePooling2D);
 tf.serialization.registerClass(SeededDropout);
+tf.serialization.registerClass(SeededStochasticDepth);
 
 /**
  * Make sure the custom layers are registered (they are, as a side effect of importing this
@@ -157,6 +186,15 @@ export function registerCustomLayers(): void {
 
 function dropoutLayers(model: tf.LayersModel): SeededDropout[] {
   return model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
+}
+
+/**
+ * Turn every SeededDropout (and SeededStochasticDepth) of `model` into the identity in training
+ * mode too (`on`), or back. BatchNorm still uses batch statistics: this is how training-mode
+ * outputs are compared with PyTorch's, whose masks come from another generator.
+ */
+export function suspendDropout(model: tf.LayersModel, on: boolean): void {
+  for (const l of dropoutLayers(model)) l.suspended = on;
 }
 
 /** Set every SeededDropout's call counter to `calls` (0 restarts the mask sequence). */

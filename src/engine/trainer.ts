@@ -28,6 +28,7 @@ import { SgdMomentum } from './optimizer';
 import { deriveSeed, Rng } from '../core/rng';
 import { forgetDisposedGraphs } from './graphCache';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
+import { applyInitialWeights, weightsSourceOf, type WeightsLookup } from './interop/initialWeights';
 
 export interface RunResult {
   config: RunConfig;
@@ -51,6 +52,8 @@ export interface TrainOptions {
   pretrainedTeacher?: tf.LayersModel;
   /** Awaited before every step: resolves at once normally, later while the user has paused. */
   gate?: () => Promise<void>;
+  /** The state dicts of the weights files the config's networks name (`NetworkChoice.weights`). */
+  weights?: WeightsLookup;
   /**
    * Checkpoints of this run: saved at the end of every epoch (and every `everySteps` steps) under
    * `key`; `resume` continues from one. Teacher pre-training saves under `${key}` too (the scheduler
@@ -98,18 +101,33 @@ export function validateData(c: RunConfig, data: TrainData): void {
   }
 }
 
-/** Networks of a run, built from seeded weights: the same seed gives the same initial weights. */
-export function buildCohort(c: RunConfig, withTeacher: boolean): { name: string; role: Role; model: tf.LayersModel; arch: string; width: number }[] {
+/**
+ * Networks of a run, built from seeded weights (the same seed gives the same initial weights), then
+ * loaded from the weights file a network names, if any (`weights` looks the file up).
+ */
+export function buildCohort(
+  c: RunConfig,
+  withTeacher: boolean,
+  weights?: WeightsLookup,
+): { name: string; role: Role; model: tf.LayersModel; arch: string; width: number }[] {
   const out: { name: string; role: Role; model: tf.LayersModel; arch: string; width: number }[] = [];
-  const make = (name: string, role: Role, arch: string, width: number) => ({
-    name,
-    role,
-    arch,
-    width,
-    model: buildNetwork({ arch, task: c.task, classes: c.classes, inputSize: c.inputSize, width, seed: deriveSeed(c.seed, name), name }),
-  });
-  if (withTeacher && c.teacher) out.push(make(TEACHER, 'teacher', c.teacher.arch, c.teacher.width ?? 1));
-  c.students.forEach((s, k) => out.push(make(studentName(k), 'student', s.arch, s.width ?? 1)));
+  const make = (name: string, role: Role, arch: string, width: number, file?: string) => {
+    const model = buildNetwork({ arch, task: c.task, classes: c.classes, inputSize: c.inputSize, width, seed: deriveSeed(c.seed, name), name });
+    try {
+      applyInitialWeights(model, arch, file, weights);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    return { name, role, arch, width, model };
+  };
+  try {
+    if (withTeacher && c.teacher) out.push(make(TEACHER, 'teacher', c.teacher.arch, c.teacher.width ?? 1, c.teacher.weights));
+    c.students.forEach((s, k) => out.push(make(studentName(k), 'student', s.arch, s.width ?? 1, s.weights)));
+  } catch (e) {
+    for (const b of out) b.model.dispose();
+    throw e;
+  }
   return out;
 }
 
@@ -357,7 +375,7 @@ export async function pretrainTeacher(c: RunConfig, data: TrainData, opts: Train
   validateRunConfig(c);
   validateData(c, data);
   if (!c.teacher) throw new EngineError('INVALID_CONFIG', 'teacher: this mode needs a teacher', 'teacher');
-  const [teacher] = buildCohort({ ...c, students: [] }, true);
+  const [teacher] = buildCohort({ ...c, students: [] }, true, opts.weights);
   const trainee = makeTrainee(TEACHER, teacher.model, c);
   const rng = new Rng(deriveSeed(c.seed, 'teacher-pretraining'));
   const epochs = c.teacherEpochs ?? c.epochs;
@@ -395,7 +413,7 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
   let teacherModel: tf.LayersModel | null = null;
   let ownsTeacher = false;
   let teacherMs = 0;
-  const built = buildCohort(c, usesTeacher(c.mode) && !frozenMode);
+  const built = buildCohort(c, usesTeacher(c.mode) && !frozenMode, opts.weights);
   const disposeAll = () => {
     for (const b of built) b.model.dispose();
     if (ownsTeacher) teacherModel?.dispose();
@@ -428,6 +446,7 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
         width: b?.width ?? choice.width ?? 1,
         params: trainableParamCount(m.model),
         trained: !(m.role === 'teacher' && frozenMode),
+        weights: weightsSourceOf(m.model),
       };
     });
     const trainees = built.map((b) => makeTrainee(b.name, b.model, c));

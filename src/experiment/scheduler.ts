@@ -14,6 +14,7 @@ import type { TrainData } from '../core/samples';
 import { runConfigOf, type ExperimentSpec } from '../core/spec';
 import type { CheckpointStore } from '../engine/checkpoint';
 import { forgetDisposedGraphs } from '../engine/graphCache';
+import type { WeightsLookup } from '../engine/interop/initialWeights';
 import { disposeRun, pretrainTeacher, trainCohort, type RunResult } from '../engine/trainer';
 import { aggregate } from './aggregate';
 import { expandRuns, teacherTrainingsNeeded } from './runs';
@@ -38,6 +39,8 @@ export interface ExperimentOptions {
   flush?: { requested: boolean };
   /** Awaited before every step (pause); may throw to stop the run (a lost GPU). */
   gate?: () => Promise<void>;
+  /** The state dicts of the weights files the spec's networks name. */
+  weights?: WeightsLookup;
   /** Turns an error that is not the engine's own into a typed one (e.g. a lost GPU device). */
   classifyError?: (e: unknown) => { code: ErrorCode; message: string } | null;
   /**
@@ -144,6 +147,7 @@ export async function runExperiment(
             teacher = await pretrainTeacher(config, data, {
               signal: opts.signal,
               gate: opts.gate,
+              weights: opts.weights,
               checkpoint: await checkpointFor(`teacher:${seed}`),
               onEvent: (event) => emit({ type: 'train', run: null, seed, event }),
             });
@@ -186,6 +190,7 @@ export async function runExperiment(
             const result = await trainCohort(config, data, {
               signal: opts.signal,
               gate: opts.gate,
+              weights: opts.weights,
               checkpoint: await checkpointFor(`${run.method}:${seed}`),
               pretrainedTeacher: run.sharedTeacher ? teacher! : undefined,
               onEvent: (event) => {

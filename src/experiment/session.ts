@@ -20,6 +20,7 @@ import { generateClassification, generateDetection } from '../data/synthetic';
 import type { ImportResult, Task } from '../data/types';
 import { CheckpointStore } from '../engine/checkpoint';
 import type { RunResult } from '../engine/trainer';
+import { loadSessionWeights, type ReadWeights } from './weights';
 import { pick, resample, splitForSeed, type SplitPolicy } from './datasets';
 import { Journal, type DatasetIdentity, type JournalEntry } from './journal';
 import { expandRuns } from './runs';
@@ -122,6 +123,11 @@ export interface SessionOptions {
   record?: (result: ExperimentResult, id: string) => Promise<void>;
   /** Run only these of the spec's runs (a part of a sharded experiment, `experiment/shards.ts`). */
   select?: (run: PlannedRun) => boolean;
+  /**
+   * The bytes of a weights file the spec names (`teacher.weights`, `students[k].weights`): the
+   * studio's storage in the worker, the disk relative to the spec on the command line.
+   */
+  readWeights?: ReadWeights;
 }
 
 function checkStudy(spec: ExperimentSpec, study: Study | null, previous: JournalEntry | null): asserts study is Study {
@@ -154,6 +160,8 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
   // A new experiment: the old one's checkpoints go.
   if (storage && !previous) await storage.deleteCheckpoints();
 
+  // Weights files are read, parsed and matched to their networks before anything trains.
+  const weights = await loadSessionWeights(spec, study.info.classNames?.length ?? 2, opts.readWeights);
   const samples = resample(study.samples, spec.inputSize);
   const policy: SplitPolicy = { testShare: spec.data.testShare, splitSeed: spec.data.splitSeed, classNames: study.info.classNames, given: study.given };
   const startedAt = previous?.startedAt ?? new Date().toISOString();
@@ -191,6 +199,7 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
         trainCount: (seed) => splitForSeed(samples, policy, seed).train.length,
         onRunModels: opts.onRunModels,
         select: opts.select,
+        weights,
         onEvent: (e) => {
           if (
             storage &&

@@ -10,6 +10,7 @@ import type { ErrorInfo } from '../core/errors';
 import type { ExperimentResult } from '../core/results';
 import type { StudioEvent } from '../core/events';
 import type { ExperimentSpec } from '../core/spec';
+import type { WeightsSource } from '../core/weights';
 import type { FileWithPath } from '../data/inputFiles';
 import type { DatasetSummary } from '../data/summary';
 import type { ImportProgress, Layout, ResizeMode } from '../data/types';
@@ -103,6 +104,31 @@ export interface ConfigureSlice {
   refreshEstimate(): Promise<void>;
 }
 
+// Initial weights.
+/** A network of the spec: 'teacher' or 'students[k]' (the spec field without `.weights`). */
+export type WeightsSlot = 'teacher' | `students[${number}]`;
+
+export interface WeightsCheck {
+  /** The picked file's name (as the spec names it once it is kept). */
+  file: string;
+  /** The network it was checked against. */
+  arch: string;
+  width: number;
+  status: 'checking' | 'ok' | 'error';
+  /** What loading it does (tensors, the head re-initialised or not). */
+  source?: WeightsSource;
+  error?: ErrorInfo;
+}
+
+export interface WeightsSlice {
+  /** The last pick per network, by slot. */
+  weightsChecks: Record<string, WeightsCheck>;
+  /** Check a weights file against the network (planner, CPU), keep it (studio worker), name it in the spec. */
+  pickWeights(slot: WeightsSlot, file: File): Promise<void>;
+  /** Back to random (seeded) initial weights. */
+  clearWeights(slot: WeightsSlot): void;
+}
+
 // Experiment.
 export interface ExperimentSlice extends Progress {
   /** An experiment a reload, crash or lost GPU interrupted, offered for an explicit Resume. */
@@ -166,7 +192,7 @@ export interface ResultsSlice {
   closeResults(): void;
 }
 
-export type StudioState = BackendSlice & DataSlice & ConfigureSlice & ExperimentSlice & HistorySlice & ResultsSlice;
+export type StudioState = BackendSlice & DataSlice & ConfigureSlice & WeightsSlice & ExperimentSlice & HistorySlice & ResultsSlice;
 
 export type SetState = (p: Partial<StudioState>) => void;
 export type GetState = () => StudioState;

@@ -14,6 +14,7 @@ import { dataSlice } from './slices/data';
 import { experimentSlice } from './slices/experiment';
 import { historySlice } from './slices/history';
 import { resultsSlice } from './slices/results';
+import { weightsSlice } from './slices/weights';
 import type { StudioDeps, StudioState } from './state';
 
 export type { StudioDeps, StudioState } from './state';
@@ -24,6 +25,7 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     ...backendSlice(set, get, deps),
     ...dataSlice(set, get, deps),
     ...configureSlice(set, get, deps),
+    ...weightsSlice(set, get, deps),
     ...experimentSlice(set, get, deps),
     ...historySlice(set, get, deps),
     ...resultsSlice(set, get, deps),

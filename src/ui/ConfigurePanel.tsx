@@ -8,9 +8,11 @@ import { ARCHS } from '../core/archs';
 import { MODES, MODE_LABELS, usesPeers, type Mode } from '../core/config';
 import { parseSpec } from '../core/spec';
 import { SpecError } from '../core/errors';
+import { weightsLabel } from '../core/weights';
 import { PRESETS, presetById } from '../experiment/presets';
 import { studioStore, useStudio } from '../store';
 import { download, fmtBytes, fmtInt } from './common';
+import { WeightsField } from './WeightsField';
 
 function NumberField({ label, value, onChange, step, min }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number }) {
   return (
@@ -55,6 +57,7 @@ export function ConfigurePanel() {
   const elsewhere = useStudio((s) => s.elsewhere);
   const storage = useStudio((s) => s.storage);
   const support = useStudio((s) => s.storageSupport);
+  const weightsChecks = useStudio((s) => s.weightsChecks);
   const { setSpec, applyPreset, loadSpecText, refreshEstimate, refreshStorage, setTrainingOptions, train } = studioStore.getState();
   const [specError, setSpecError] = useState<string | null>(null);
   const running = status === 'running' || status === 'paused';
@@ -80,6 +83,13 @@ export function ConfigurePanel() {
   }
   const needsPeers = spec.methods.some(usesPeers) && spec.students.length < 2;
   const canTrain = !running && !elsewhere && !!dataset && dataset.blocking.length === 0 && !validation && spec.task === dataset.task;
+
+  const initialWeights = (i: number) => {
+    const net = i === 0 ? spec.teacher : spec.students[i - 1];
+    const check = weightsChecks[i === 0 ? 'teacher' : `students[${i - 1}]`];
+    if (!net?.weights) return weightsLabel(undefined);
+    return check?.status === 'ok' && check.file === net.weights && check.source ? weightsLabel(check.source) : `from ${net.weights}`;
+  };
 
   async function loadSpec(file: File) {
     setSpecError(loadSpecText(await file.text()));
@@ -122,6 +132,7 @@ export function ConfigurePanel() {
           min={0.0625}
           onChange={(v) => setSpec((s) => ({ ...s, teacher: { ...s.teacher, width: v } }))}
         />
+        <WeightsField slot="teacher" label="Teacher" net={spec.teacher} disabled={running} />
       </div>
       {spec.students.map((st, i) => (
         <div className="row" key={i}>
@@ -144,6 +155,7 @@ export function ConfigurePanel() {
             min={0.0625}
             onChange={(v) => setSpec((s) => ({ ...s, students: s.students.map((x, j) => (j === i ? { ...x, width: v } : x)) }))}
           />
+          <WeightsField slot={`students[${i}]`} label={`Student ${i + 1}`} net={st} disabled={running} />
           <button
             type="button"
             aria-label={`Remove student ${i + 1}`}
@@ -243,10 +255,11 @@ export function ConfigurePanel() {
               <th>Network</th>
               <th>Architecture</th>
               <th>Parameters</th>
+              <th>Initial weights</th>
             </tr>
           </thead>
           <tbody>
-            {estimate.networks.map((n) => (
+            {estimate.networks.map((n, i) => (
               <tr key={n.name}>
                 <td>{n.name}</td>
                 <td>
@@ -254,6 +267,7 @@ export function ConfigurePanel() {
                   {n.width !== 1 ? ` ×${n.width}` : ''}
                 </td>
                 <td data-testid={`params-${n.name}`}>{fmtInt(n.params)}</td>
+                <td data-testid={`init-${n.name}`}>{initialWeights(i)}</td>
               </tr>
             ))}
           </tbody>

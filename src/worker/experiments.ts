@@ -13,6 +13,7 @@ import { EngineError } from '../core/errors';
 import type { StudioEvent } from '../core/events';
 import type { ExperimentResult } from '../core/results';
 import { runSession, SessionStorage, type Study } from '../experiment/session';
+import type { ReadWeights } from '../experiment/weights';
 import type { JournalEntry } from '../experiment/journal';
 import type { RunArchive } from './archive';
 import type { Gpu } from './gpu';
@@ -51,6 +52,8 @@ export class ExperimentRunner {
     private readonly lock: TrainerLock,
     private readonly library: Library,
     private readonly support: StorageSupport,
+    /** The weights files the spec names, from the origin's storage. */
+    private readonly readWeights?: ReadWeights,
   ) {}
 
   get running(): boolean {
@@ -106,6 +109,7 @@ export class ExperimentRunner {
           }
         },
         onRunModels: (run, r, data) => this.archive.keep(id, run, r, data.test),
+        readWeights: this.readWeights,
       });
     } finally {
       if (this.controller === controller) this.controller = null;

@@ -24,6 +24,7 @@ import { Library } from './library';
 import type { BackendName, StorageReport } from './protocol';
 import { fileStoreFor, storageSupport } from './storageSupport';
 import { TrainerLock } from './trainerLock';
+import { WeightsFiles } from './weights';
 
 const gpu = new Gpu();
 const data = new DatasetHolder();
@@ -34,7 +35,8 @@ const archive = new RunArchive(files);
 const storage = new SessionStorage(files);
 const lock = new TrainerLock();
 const library = new Library(idbHistory(), archive, storage, lock, (): string | null => experiments.current, support.persistent);
-const experiments = new ExperimentRunner(storage, gpu, archive, lock, library, support);
+const weights = new WeightsFiles(files);
+const experiments = new ExperimentRunner(storage, gpu, archive, lock, library, support, (file) => weights.read(file));
 const bundles = new OpenedBundles();
 
 const api = {
@@ -95,6 +97,10 @@ const api = {
   predictFiles: (files: FileWithPath[]) => bundles.predict(files),
 
   memory: () => gpu.memory(),
+
+  /** Keep a weights file picked in Configure in the origin's storage; returns the name the spec uses. */
+  saveWeights: (name: string, bytes: Uint8Array) => weights.save(name, bytes),
+  listWeights: () => weights.list(),
 
   /**
    * Diagnostics: every fast kernel against the stock one on fresh random inputs, here in the

@@ -15,6 +15,32 @@ describe.skipIf(!gpuTestsEnabled)('BatchNormTrain (WebGPU)', () => {
     for (const r of results) expect(r.relErr, r.case).toBeLessThanOrEqual(1e-4);
   });
 
+  it("updates the moving variance with the unbiased batch variance (PyTorch's running_var), one pass and two", async () => {
+    enableFastKernels();
+    try {
+      for (const shape of [
+        [1, 2, 2, 1],
+        [16, 32, 32, 3],
+      ] as [number, number, number, number][]) {
+        const layer = new FastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9 });
+        const x = shape[0] === 1 ? tf.tensor4d([1, 2, 3, 6], shape) : tf.randomNormal(shape, 2, 3, 'float32', 9);
+        layer.apply(x, { training: false });
+        tf.tidy(() => {
+          layer.apply(x, { training: true });
+        });
+        const r = x.size / shape[3];
+        const { variance } = tf.moments(x, [0, 1, 2]);
+        const biased = await variance.data();
+        const moving = await layer.getWeights()[3].data();
+        for (let c = 0; c < shape[3]; c++) expect(moving[c]).toBeCloseTo(0.9 + 0.1 * biased[c] * (r / (r - 1)), 4);
+        tf.dispose([x, variance]);
+        layer.dispose();
+      }
+    } finally {
+      disableFastKernels();
+    }
+  });
+
   it('serialises as a stock BatchNormalization and leaks no tensor in training', async () => {
     enableFastKernels();
     try {

@@ -5,9 +5,9 @@
  *
  * - 'CohortBatchNormTrain' {x, gamma, beta, movingMean, movingVariance} -> [y, stats]:
  *   batch mean and (biased) variance, y = (x - mean) * rsqrt(var + eps) * gamma + beta, and the
- *   moving statistics updated in place exactly as tfjs-layers does
- *   (m -= (m - batch) * (1 - momentum), with the biased variance), all in 1 dispatch for small
- *   tensors and 2 for large ones. `stats` is [2, C]: mean and rsqrt(var + eps), for the gradient.
+ *   moving statistics updated in place (m -= (m - batch) * (1 - momentum)), the variance's with the
+ *   unbiased batch variance var * R / (R - 1) as PyTorch's running_var (and ./FastBatchNorm.ts's
+ *   stock path), all in 1 dispatch for small tensors and 2 for large ones. `stats` is [2, C]: mean and rsqrt(var + eps), for the gradient.
  * - 'CohortBatchNormGrad' {x, dy, gamma, stats} -> [dx, dgamma, dbeta], 1 or 2 dispatches:
  *   dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * rstd * (dy - (dbeta + xhat * dgamma) / R).
  *
@@ -163,7 +163,9 @@ function applyShader(ct: number, rl: number, backward: boolean, single: boolean)
       let mm = movingMean[c];
       movingMean[c] = mm - (mm - mean) * u.decay;
       let mv = movingVar[c];
-      movingVar[c] = mv - (mv - variance) * u.decay;
+      // PyTorch's running_var takes the unbiased variance; with one value per channel it keeps the biased one.
+      let unbiased = select(variance, variance * n / (n - 1.0), u.R > 1);
+      movingVar[c] = mv - (mv - unbiased) * u.decay;
     }
     let scale = gamma[c] * rstd;
     let shift = beta[c] - mean * scale;

@@ -1,9 +1,16 @@
 /**
  * A BatchNormalization layer that is tfjs-layers' own in every respect (class name, config,
- * weights, inference, serialisation: a saved model loads as a stock BatchNormalization) except one:
- * in training mode on WebGPU with the fast kernels on, its forward and backward are the fused
- * kernels of ./BatchNormTrain.ts behind one tf.customGrad, instead of moments + batchNorm +
- * moving-average ops and their autodiff. Anywhere else it defers to the stock implementation.
+ * weights, inference, serialisation: a saved model loads as a stock BatchNormalization) except two:
+ *
+ * - In training mode the moving variance is updated with the **unbiased** batch variance
+ *   (var * R / (R - 1) over the R = N*H*W values of a channel), as PyTorch's `running_var` is;
+ *   tfjs-layers feeds the biased variance into its moving average. The normalised output still uses
+ *   the biased variance, as both libraries do.
+ * - In training mode on WebGPU with the fast kernels on, its forward and backward are the fused
+ *   kernels of ./BatchNormTrain.ts behind one tf.customGrad, instead of moments + batchNorm +
+ *   moving-average ops and their autodiff.
+ *
+ * Inference defers to the stock implementation.
  *
  * The network zoo builds every BatchNormalization with `fastBatchNormalization` (../networks/builder.ts).
  */
@@ -24,8 +31,8 @@ interface BnFields {
   scale: boolean;
   gamma: { read(): tf.Variable };
   beta: { read(): tf.Variable };
-  movingMean: { read(): tf.Variable };
-  movingVariance: { read(): tf.Variable };
+  movingMean: { read(): tf.Variable; write(t: tf.Tensor): void };
+  movingVariance: { read(): tf.Variable; write(t: tf.Tensor): void };
 }
 
 // tfjs-layers exports only the factory; its class is reached through an instance.
@@ -35,10 +42,11 @@ export class FastBatchNormalization extends StockBatchNormalization {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as BnFields;
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const b = kwargs?.training === true && fastKernelsActive() ? webgpuBackend() : null;
+    if (kwargs?.training !== true) return super.call(inputs, kwargs);
+    const b = fastKernelsActive() ? webgpuBackend() : null;
     const axis = self.axis < 0 ? self.axis + x.rank : self.axis;
     if (!b || x.dtype !== 'float32' || axis !== x.rank - 1 || !self.center || !self.scale || x.size === 0) {
-      return super.call(inputs, kwargs);
+      return trainingCall(self, x, axis);
     }
     const mm = ensureExclusive(b, self.movingMean.read());
     const mv = ensureExclusive(b, self.movingVariance.read());
@@ -56,6 +64,35 @@ export class FastBatchNormalization extends StockBatchNormalization {
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
     return fused(x, self.gamma.read(), self.beta.read());
   }
+}
+
+/**
+ * tfjs-layers' training-mode call (moments over every axis but the channel axis, batchNorm with
+ * the biased batch variance, moving averages m -= (m - batch) * (1 - momentum)), with the one
+ * difference that the moving variance takes the unbiased variance. `tf.moments` gives the biased
+ * one (tfjs-layers 4.22.0, `dist/layers/normalization.js`, `normalizeBatchInTraining`).
+ */
+function trainingCall(self: BnFields, x: tf.Tensor, axis: number): tf.Tensor {
+  return tf.tidy(() => {
+    const reduction = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
+    const { mean, variance } = tf.moments(x, reduction);
+    const shape = x.shape.map((d, i) => (i === axis ? d : 1));
+    const fit = (t: tf.Tensor) => (axis === x.rank - 1 ? t : tf.reshape(t, shape));
+    const gamma = self.scale ? fit(self.gamma.read()) : undefined;
+    const beta = self.center ? fit(self.beta.read()) : undefined;
+    const y = tf.batchNorm(x, fit(mean), fit(variance), beta, gamma, self.epsilon);
+    const r = x.size / x.shape[axis];
+    const unbiased = r > 1 ? tf.mul(variance, r / (r - 1)) : variance;
+    const decay = 1 - self.momentum;
+    for (const [v, batch] of [
+      [self.movingMean, mean],
+      [self.movingVariance, unbiased],
+    ] as const) {
+      const old = v.read();
+      v.write(tf.sub(old, tf.mul(tf.sub(old, batch), decay)));
+    }
+    return y;
+  });
 }
 
 /** Drop-in for `tf.layers.batchNormalization(args)`. */

@@ -20,7 +20,7 @@
  * No DOM: runs in a Web Worker and in Node.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SeededDropout } from '../customLayers';
+import { SeededDropout, SeededStochasticDepth } from '../customLayers';
 import { fastBatchNormalization } from '../kernels/FastBatchNorm';
 import { deriveSeed } from '../../core/rng';
 
@@ -208,6 +208,11 @@ export class NetBuilder {
    * only, so the same spec always drops the same units. */
   dropout(x: ST, name: string, rate: number): ST {
     return apply(new SeededDropout({ rate, seed: deriveSeed(this.seed, `dropout:${name}`), name: this.name(name) }), x);
+  }
+
+  /** torchvision's StochasticDepth(rate, "row"), seeded like `dropout`. */
+  stochasticDepth(x: ST, name: string, rate: number): ST {
+    return apply(new SeededStochasticDepth({ rate, seed: deriveSeed(this.seed, `dropout:${name}`), name: this.name(name) }), x);
   }
 }
 

@@ -6,8 +6,9 @@
  * B1 repeats each stage ceil(1.1 * n) times. Channel counts use torchvision's `_make_divisible(c *
  * width_mult, 8)`, with the zoo's width folded into width_mult.
  *
- * Stochastic depth (torchvision's StochasticDepth, p up to 0.2) is omitted: it has no parameters
- * and only perturbs training.
+ * Stochastic depth as torchvision's: every MBConv with a residual drops its branch per sample in
+ * training (`SeededStochasticDepth`, "row" mode) with p = 0.2 * block_index / total_blocks, the
+ * block index counted from 0 over all stages. It has no parameters; it is seeded like dropout.
  *
  * Names follow torchvision: `features_0_0` (stem conv), `features_{stage}_{block}_block_{i}_0`,
  * SE convs `..._block_{i}_fc1` / `_fc2`.
@@ -21,6 +22,9 @@ const PARAMS: Record<EfficientNetArch, { widthMult: number; depthMult: number; d
   efficientnet_b1: { widthMult: 1.0, depthMult: 1.1, dropout: 0.2 },
 };
 
+/** torchvision's `stochastic_depth_prob` for B0 and B1. */
+const STOCHASTIC_DEPTH = 0.2;
+
 // expand ratio, kernel, stride, input channels, output channels, layers
 const STAGES: [number, number, number, number, number, number][] = [
   [1, 3, 1, 32, 16, 1],
@@ -32,7 +36,7 @@ const STAGES: [number, number, number, number, number, number][] = [
   [6, 3, 1, 192, 320, 1],
 ];
 
-function mbconv(b: NetBuilder, x: ST, name: string, inC: number, outC: number, expand: number, kernel: number, stride: number): ST {
+function mbconv(b: NetBuilder, x: ST, name: string, inC: number, outC: number, expand: number, kernel: number, stride: number, sdProb: number): ST {
   const expanded = makeDivisible(inC * expand, 8);
   let i = 0;
   let y = x;
@@ -50,7 +54,10 @@ function mbconv(b: NetBuilder, x: ST, name: string, inC: number, outC: number, e
   y = b.multiply([y, g], `${se}_scale`);
 
   y = b.convBnAct(y, `${name}_block_${i}`, { filters: outC, kernel: 1, padding: 0 }, null);
-  if (stride === 1 && inC === outC) y = b.add([y, x], `${name}_add`);
+  if (stride === 1 && inC === outC) {
+    if (sdProb > 0) y = b.stochasticDepth(y, `${name}_stochastic_depth`, sdProb);
+    y = b.add([y, x], `${name}_add`);
+  }
   return y;
 }
 
@@ -61,12 +68,15 @@ export function buildEfficientNet(b: NetBuilder, arch: EfficientNetArch, inputSi
   const input = b.input(inputSize);
 
   let x = b.convBnAct(input, 'features_0', { filters: adjust(STAGES[0][3]), kernel: 3, stride: 2, padding: 1 }, 'silu');
+  const total = STAGES.reduce((a, st) => a + Math.ceil(st[5] * depthMult), 0);
+  let blockId = 0;
   STAGES.forEach(([expand, kernel, stride, cin, cout, n], si) => {
     const inC = adjust(cin);
     const outC = adjust(cout);
     const layers = Math.ceil(n * depthMult);
     for (let j = 0; j < layers; j++) {
-      x = mbconv(b, x, `features_${si + 1}_${j}`, j === 0 ? inC : outC, outC, expand, kernel, j === 0 ? stride : 1);
+      const sdProb = (STOCHASTIC_DEPTH * blockId++) / total;
+      x = mbconv(b, x, `features_${si + 1}_${j}`, j === 0 ? inC : outC, outC, expand, kernel, j === 0 ? stride : 1, sdProb);
     }
   });
   const last = 4 * adjust(STAGES[STAGES.length - 1][4]);

@@ -120,7 +120,7 @@ function buildTrunk(b: NetBuilder, arch: Arch, inputSize: number, width: number)
 export function buildNetwork(spec: NetworkSpec): tf.LayersModel {
   const model = buildUninitialized(spec);
   try {
-    initializeWeights(model, spec.seed ?? 0);
+    initializeWeights(model, spec.seed ?? 0, spec.arch);
   } catch (e) {
     model.dispose();
     throw e;
