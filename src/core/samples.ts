@@ -16,9 +16,16 @@ export interface Samples {
   boxes?: Float32Array;
   /** Identifiers (file paths) for reports and inspection. */
   ids?: string[];
+  /**
+   * The group of each sample (patient, slide, video sequence, source tile); '' where a sample has
+   * none. Splits keep a group on one side.
+   */
+  groups?: string[];
 }
 
 export interface TrainData {
   train: Samples;
   test: Samples;
+  /** Held out from training: evaluated after every epoch, never in a training batch. */
+  val?: Samples;
 }
