@@ -1,10 +1,11 @@
 /**
- * From one imported (or generated) set of samples to the train/test data of each seed: a
- * stratified seeded split per seed (so a seed pairs the same split across methods), one fixed
- * split, or the split the folders gave. Also bringing stored images to another input size.
+ * From one imported (or generated) set of samples to the train/validation/test data of each seed:
+ * a stratified seeded split per seed (so a seed pairs the same split across methods), by whole
+ * groups where the images have groups, one fixed split, or the split the folders gave. Also
+ * bringing stored images to another input size.
  */
 import type { Samples, TrainData } from '../core/samples';
-import { stratifiedSplit, randomSplit } from '../data/split';
+import { groupedSplit, stratifiedSplit, randomSplit } from '../data/split';
 import { resizeInto } from '../data/resize';
 
 /** A copy of the samples at `indices`. */
@@ -19,6 +20,7 @@ export function pick(s: Samples, indices: readonly number[]): Samples {
     labels: s.labels ? Int32Array.from(indices, (i) => s.labels![i]) : undefined,
     boxes: s.boxes ? Float32Array.from(indices.flatMap((i) => Array.from(s.boxes!.subarray(i * 4, i * 4 + 4)))) : undefined,
     ids: s.ids ? indices.map((i) => s.ids![i]) : undefined,
+    ...(s.groups ? { groups: indices.map((i) => s.groups![i]) } : {}),
   };
 }
 
@@ -42,23 +44,42 @@ export function resample(s: Samples, size: number): Samples {
 
 export interface SplitPolicy {
   testShare: number;
+  /** Share of the training part held out for validation (default 0). */
+  valShare?: number;
   splitSeed: 'per-seed' | 'fixed';
   classNames?: string[];
+  /** Test and validation take whole groups (`Samples.groups`), not single images. */
+  byGroup?: boolean;
   /** Indices of a split the folders gave: used for every seed. */
-  given?: { train: number[]; test: number[] };
+  given?: { train: number[]; test: number[]; val?: number[] };
 }
 
-/** Indices of a seed's train and test images in `all`. */
-export function splitForSeed(all: Samples, policy: SplitPolicy, seed: number): { train: number[]; test: number[] } {
-  if (policy.given) return policy.given;
+export interface SeedSplit {
+  train: number[];
+  val: number[];
+  test: number[];
+}
+
+/**
+ * Indices of a seed's train, validation and test images in `all`. Images are put in the order of
+ * their ids (paths) before the seeded draw, so a seed gives the same images whatever order the
+ * import stored them in.
+ */
+export function splitForSeed(all: Samples, policy: SplitPolicy, seed: number): SeedSplit {
+  if (policy.given) return { train: policy.given.train, val: policy.given.val ?? [], test: policy.given.test };
   const splitSeed = policy.splitSeed === 'fixed' ? 0 : seed;
-  return all.labels
-    ? stratifiedSplit(all.labels, policy.classNames ?? [], { testShare: policy.testShare, seed: splitSeed })
-    : randomSplit(all.count, { testShare: policy.testShare, seed: splitSeed });
+  const opts = { testShare: policy.testShare, valShare: policy.valShare ?? 0, seed: splitSeed, ids: all.ids };
+  if (policy.byGroup && all.groups) {
+    const g = groupedSplit(all.groups, { ...opts, labels: all.labels, classNames: policy.classNames ?? [] });
+    return { train: g.train, val: g.val, test: g.test };
+  }
+  return all.labels ? stratifiedSplit(all.labels, policy.classNames ?? [], opts) : randomSplit(all.count, opts);
 }
 
-/** Train/test data for a seed. */
+/** Train/validation/test data for a seed (no validation part when it holds no image). */
 export function dataForSeed(all: Samples, policy: SplitPolicy, seed: number): TrainData {
   const parts = splitForSeed(all, policy, seed);
-  return { train: pick(all, parts.train), test: pick(all, parts.test) };
+  const data: TrainData = { train: pick(all, parts.train), test: pick(all, parts.test) };
+  if (parts.val.length) data.val = pick(all, parts.val);
+  return data;
 }
