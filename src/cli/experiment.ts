@@ -16,12 +16,14 @@ import * as tf from '@tensorflow/tfjs';
 import { listFolder } from '../data/inputFiles-node';
 import { nodeDecoder } from '../data/decode-node';
 import { importDataset } from '../data/importer';
+import type { GroupSource } from '../data/types';
 import { MODE_LABELS } from '../core/config';
 import { SpecError } from '../core/errors';
 import type { ExperimentEvent } from '../core/events';
 import { parseSpec, type ExperimentSpec } from '../core/spec';
 import { experimentOutputs } from '../experiment/outputs';
 import { runSession, studyFromImport } from '../experiment/session';
+import { groupLines, groupSourceOf } from './groupSource';
 
 const USAGE = 'usage: npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--stock-kernels] [--quiet]';
 
@@ -135,11 +137,27 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   console.log(`backend: ${backend}`);
+  let groups: GroupSource;
+  try {
+    groups = await groupSourceOf(spec, args.spec);
+  } catch (e) {
+    console.error(`error: ${args.spec}: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   const files = await listFolder(args.data);
   console.log(`${files.length} files in ${args.data}; importing at ${spec.inputSize} px`);
   const imported = await importDataset(
     files,
-    { inputSize: spec.inputSize, resize: spec.data.resize, subset: spec.data.subset, seed: 0, testShare: spec.data.testShare, valShare: spec.data.valShare },
+    {
+      inputSize: spec.inputSize,
+      resize: spec.data.resize,
+      subset: spec.data.subset,
+      seed: 0,
+      testShare: spec.data.testShare,
+      valShare: spec.data.valShare,
+      groups,
+      splitBy: spec.data.splitBy,
+    },
     nodeDecoder,
   );
   const r = imported.report;
@@ -147,6 +165,7 @@ export async function main(argv: string[]): Promise<number> {
     `layout: ${r.layoutDescription}; ${r.counts.images} usable images, ${r.counts.skipped} skipped${r.classes ? `; classes ${r.classes.map((c) => `${c.name} ${c.count}`).join(', ')}` : ''}`,
   );
   for (const f of r.files) if (f.status !== 'ok' && f.status !== 'unused') console.log(`  skipped ${f.path}: ${f.status} ${'message' in f ? f.message : ''}`);
+  for (const line of groupLines(r)) console.log(line);
   if (imported.blocking.length) {
     for (const b of imported.blocking) console.error(`error: ${b.code}${b.subject ? ` (${b.subject})` : ''}: ${b.message}`);
     return 2;

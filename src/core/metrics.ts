@@ -25,6 +25,11 @@ export interface BoxMetrics {
   n: number;
 }
 
+/** The headline metric's name for a task, as every screen writes it. */
+export function metricName(task: 'classify' | 'box'): 'Accuracy' | 'Mean IoU' {
+  return task === 'classify' ? 'Accuracy' : 'Mean IoU';
+}
+
 /** Row-wise argmax of a flat [N, C] array. */
 export function argmaxRows(probs: ArrayLike<number>, classes: number): number[] {
   const n = probs.length / classes;

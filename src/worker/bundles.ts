@@ -7,7 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { EngineError } from '../core/errors';
-import type { DatasetInfo } from '../core/results';
+import type { DatasetInfo, ExperimentResult } from '../core/results';
 import type { Samples } from '../core/samples';
 import { browserDecoder } from '../data/decode-browser';
 import { inputFileOf, type FileWithPath } from '../data/inputFiles';
@@ -29,6 +29,18 @@ export interface BundlePredictions {
   rows: PredictionRow[];
   skipped: { path: string; code: string; message: string }[];
   thumbnails: Thumbnail[];
+}
+
+/**
+ * What an export records of the experiment a run belongs to: the resize its images were prepared
+ * with (the spec as run carries the import's; `running`, the import's, while it has not finished),
+ * its seeds and dataset.
+ */
+export function exportContext(
+  last: ExperimentResult | null,
+  running: 'stretch' | 'pad' = 'stretch',
+): { resize: 'stretch' | 'pad'; seeds?: number[]; dataset?: DatasetInfo } {
+  return { resize: last?.spec.data.resize ?? running, seeds: last?.spec.seeds, dataset: last?.dataset };
 }
 
 /** A zip of a finished run's students (and teacher), manifest, config and metrics. */

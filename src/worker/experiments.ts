@@ -29,6 +29,8 @@ export class ExperimentRunner {
   private readonly flushRequest = { requested: false };
   /** The spec and dataset of the last experiment run, for exports. */
   last: ExperimentResult | null = null;
+  /** How the images of the experiment in progress (or last run) were brought to size, for exports before it ends. */
+  resize: 'stretch' | 'pad' = 'stretch';
 
   constructor(
     readonly storage: SessionStorage,
@@ -47,6 +49,7 @@ export class ExperimentRunner {
     const controller = (this.controller = new AbortController());
     this.archive.clear();
     this.last = null;
+    this.resize = study?.imported?.resize ?? 'stretch';
     let lastMemory = 0;
     try {
       const result = await runSession(spec, study, {

@@ -15,7 +15,7 @@ import type { FileWithPath } from '../data/inputFiles';
 import type { ImportProgress, Layout } from '../data/types';
 import { SessionStorage } from '../experiment/session';
 import { RunArchive } from './archive';
-import { exportRun, OpenedBundles } from './bundles';
+import { exportContext, exportRun, OpenedBundles } from './bundles';
 import { ExperimentRunner, type RunOptions } from './experiments';
 import { Gpu } from './gpu';
 import { DatasetHolder, type ImportSettings } from './imports';
@@ -38,6 +38,7 @@ const api = {
   importDirectory: (handle: FileSystemDirectoryHandle, opts: ImportSettings, onProgress: (p: ImportProgress) => void) =>
     data.importDirectory(handle, opts, onProgress),
   reimport: (layout: Layout, onProgress: (p: ImportProgress) => void) => data.reimport(layout, onProgress),
+  reimportWith: (settings: Partial<ImportSettings>, onProgress: (p: ImportProgress) => void) => data.reimportWith(settings, onProgress),
   cancelImport: () => data.cancelImport(),
 
   /** Run every method x seed of `spec` on the held dataset (or resume the interrupted experiment). */
@@ -67,8 +68,7 @@ const api = {
   async exportRun(key: string, includeTeacher: boolean): Promise<Uint8Array> {
     const run = archive.get(key);
     if (!run) throw new EngineError('INVALID_CONFIG', `No trained networks are kept for run ${key}`, key);
-    const last = experiments.last;
-    const zip = await exportRun(run, includeTeacher, { resize: last?.spec.data.resize ?? 'stretch', seeds: last?.spec.seeds, dataset: last?.dataset });
+    const zip = await exportRun(run, includeTeacher, exportContext(experiments.last, experiments.resize));
     return Comlink.transfer(zip, [zip.buffer]);
   },
   openBundle: (bytes: Uint8Array) => bundles.open(bytes),
