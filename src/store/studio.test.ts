@@ -80,6 +80,7 @@ function fakeWorker() {
       if (w.importError) throw w.importError;
       return summary({ synthetic: false, name: 'tiles', id: 'import-1' });
     },
+    reimportWith: async (...args: unknown[]) => (w.record('reimportWith', args), summary({ synthetic: false, name: 'tiles', id: 'import-2' })),
     runExperiment: async (spec: unknown, onEvent: (e: StudioEvent) => void, options: unknown) => {
       w.record('runExperiment', [spec, options]);
       for (const e of w.events) onEvent(e);
@@ -230,6 +231,28 @@ describe('studio store: data and configuration', () => {
     await store.getState().importFiles([]);
     expect(store.getState().importError).toMatchObject({ code: 'CANCELLED' });
     expect(store.getState().importing).toBeNull();
+  });
+
+  it('a groups CSV added after an import imports the folder again with it; the spec follows the import settings', async () => {
+    const { store, w } = setup();
+    await store.getState().importFiles([]);
+    store.getState().setImportSettings({ valShare: 0.2 });
+    expect(store.getState().spec.data).toMatchObject({ valShare: 0.2, groups: 'auto', splitBy: 'group' });
+    expect(w.calls.some((c) => c.name === 'reimportWith')).toBe(false);
+    // Choosing "a CSV" waits for the file; the file then re-imports.
+    store.getState().setImportSettings({ groups: 'csv' });
+    expect(w.calls.some((c) => c.name === 'reimportWith')).toBe(false);
+    store.getState().setImportSettings({ groupsCsv: { name: 'patients.csv', text: 'file,group\na.png,p1\n' } });
+    await vi.waitFor(() => expect(store.getState().dataset?.id).toBe('import-2'));
+    expect(w.calls.find((c) => c.name === 'reimportWith')!.args[0]).toEqual({
+      groups: { kind: 'csv', name: 'patients.csv', text: 'file,group\na.png,p1\n' },
+      splitBy: 'group',
+    });
+    expect(store.getState().spec.data.groups).toBe('patients.csv');
+    // The next import takes them too.
+    store.getState().setImportSettings({ splitBy: 'image' });
+    await store.getState().importFiles([]);
+    expect(w.calls.filter((c) => c.name === 'importFiles').pop()!.args[1]).toMatchObject({ groups: { kind: 'csv', name: 'patients.csv' }, splitBy: 'image' });
   });
 
   it('a loaded spec replaces the configuration; a bad one names its fields', () => {
