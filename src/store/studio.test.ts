@@ -227,6 +227,10 @@ describe('studio store: data and configuration', () => {
     await store.getState().importFiles([]);
     expect(w.calls.find((c) => c.name === 'importFiles')!.args[1]).toEqual({ inputSize: 96, resize: 'pad', seed: 0, testShare: 0.2, valShare: 0, subset: 40 });
     expect(store.getState().dataset?.name).toBe('tiles');
+    // A progress message that arrives after the result (it travels on its own port) is dropped.
+    const late = w.calls.find((c) => c.name === 'importFiles')!.args[2] as (p: unknown) => void;
+    late({ phase: 'decoding', done: 3, total: 3 });
+    expect(store.getState().importing).toBeNull();
     w.importError = { name: 'DataError', code: 'CANCELLED', message: 'The import was cancelled' };
     await store.getState().importFiles([]);
     expect(store.getState().importError).toMatchObject({ code: 'CANCELLED' });
@@ -249,6 +253,12 @@ describe('studio store: data and configuration', () => {
       splitBy: 'group',
     });
     expect(store.getState().spec.data.groups).toBe('patients.csv');
+    // Back to automatic groups: imported again without the CSV.
+    store.getState().setImportSettings({ groups: 'auto' });
+    await vi.waitFor(() => expect(w.calls.filter((c) => c.name === 'reimportWith')).toHaveLength(2));
+    expect(w.calls.filter((c) => c.name === 'reimportWith')[1].args[0]).toEqual({ groups: { kind: 'auto' }, splitBy: 'group' });
+    store.getState().setImportSettings({ groups: 'csv' });
+    await vi.waitFor(() => expect(w.calls.filter((c) => c.name === 'reimportWith')).toHaveLength(3));
     // The next import takes them too.
     store.getState().setImportSettings({ splitBy: 'image' });
     await store.getState().importFiles([]);

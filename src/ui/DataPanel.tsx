@@ -260,9 +260,9 @@ export function DataPanel() {
             </label>
           )}
           <label>
-            Split
+            Split by
             <select
-              aria-label="Split"
+              aria-label="Split by"
               value={settings.splitBy ?? 'group'}
               onChange={(e) => setImportSettings({ splitBy: e.target.value as 'group' | 'image' })}
             >

@@ -8,13 +8,17 @@ import type { GroupSource, ImportProgress } from '../../data/types';
 import type { DataSlice, ImportSettings, Slice } from '../state';
 
 export const dataSlice: Slice<DataSlice> = (set, get, deps) => {
+  // Each import has an id: a newer one supersedes it (the worker cancels the older), and progress
+  // messages, which travel on their own port, may arrive after the result; both are dropped.
+  let importId = 0;
   const withImport = async (job: () => Promise<DatasetSummary>) => {
+    const id = ++importId;
     set({ importing: { phase: 'listing', done: 0, total: 0 }, importError: null });
     try {
       const summary = await job();
-      set({ dataset: summary, importing: null, spec: { ...get().spec, task: summary.task } });
+      if (id === importId) set({ dataset: summary, importing: null, spec: { ...get().spec, task: summary.task } });
     } catch (e) {
-      set({ importing: null, importError: toErrorInfo(e) });
+      if (id === importId) set({ importing: null, importError: toErrorInfo(e) });
     }
   };
   const groupSource = (s: ImportSettings): GroupSource | undefined =>
@@ -41,7 +45,12 @@ export const dataSlice: Slice<DataSlice> = (set, get, deps) => {
     groups: s.groups === 'csv' && s.groupsCsv ? s.groupsCsv.name : s.groups === 'none' ? 'none' : 'auto',
     splitBy: s.splitBy ?? 'group',
   });
-  const onProgress = () => deps.proxy((p: ImportProgress) => set({ importing: p }));
+  const onProgress = () => {
+    const id = importId;
+    return deps.proxy((p: ImportProgress) => {
+      if (id === importId && get().importing) set({ importing: p });
+    });
+  };
   return {
     dataset: null,
     importing: null,
@@ -63,7 +72,7 @@ export const dataSlice: Slice<DataSlice> = (set, get, deps) => {
       // Groups decide the split: an imported folder is imported again under the new choice.
       const regroup = 'groups' in p || 'groupsCsv' in p || 'splitBy' in p;
       const d = get().dataset;
-      if (regroup && d && !d.synthetic && !get().importing && (importSettings.groups !== 'csv' || importSettings.groupsCsv)) {
+      if (regroup && d && !d.synthetic && (importSettings.groups !== 'csv' || importSettings.groupsCsv)) {
         const o = options();
         void withImport(() => deps.studio().reimportWith({ groups: o.groups ?? { kind: 'auto' }, splitBy: o.splitBy ?? 'group' }, onProgress()));
       }
