@@ -31,6 +31,7 @@ import { importDataset } from '../data/importer';
 import { ResultsError, SpecError, toErrorInfo } from '../core/errors';
 import type { PlannedRun } from '../core/events';
 import type { ExperimentResult, Provenance, RunRecord } from '../core/results';
+import type { GroupSource } from '../data/types';
 import { parseSpec, type ExperimentSpec } from '../core/spec';
 import { aggregate } from '../experiment/aggregate';
 import { experimentOutputs } from '../experiment/outputs';
@@ -42,6 +43,7 @@ import { kubernetesManifest, sh, slurmFiles, type EmitOptions } from './emit';
 import { mergeMain } from './merge';
 import { cliReporter } from './progress';
 import { datasetHash, specHash } from './provenance';
+import { groupLines, groupSourceOf } from './groupSource';
 
 const USAGE = `usage:
   npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu]
@@ -272,11 +274,27 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   console.log(`backend: ${backend}`);
+  let groups: GroupSource;
+  try {
+    groups = await groupSourceOf(spec, args.spec);
+  } catch (e) {
+    console.error(`error: ${args.spec}: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   const files = await listFolder(args.data);
   console.log(`${files.length} files in ${args.data}; importing at ${spec.inputSize} px`);
   const imported = await importDataset(
     files,
-    { inputSize: spec.inputSize, resize: spec.data.resize, subset: spec.data.subset, seed: 0, testShare: spec.data.testShare, valShare: spec.data.valShare },
+    {
+      inputSize: spec.inputSize,
+      resize: spec.data.resize,
+      subset: spec.data.subset,
+      seed: 0,
+      testShare: spec.data.testShare,
+      valShare: spec.data.valShare,
+      groups,
+      splitBy: spec.data.splitBy,
+    },
     nodeDecoder,
   );
   const r = imported.report;
@@ -284,6 +302,7 @@ export async function main(argv: string[]): Promise<number> {
     `layout: ${r.layoutDescription}; ${r.counts.images} usable images, ${r.counts.skipped} skipped${r.classes ? `; classes ${r.classes.map((c) => `${c.name} ${c.count}`).join(', ')}` : ''}`,
   );
   for (const f of r.files) if (f.status !== 'ok' && f.status !== 'unused') console.log(`  skipped ${f.path}: ${f.status} ${'message' in f ? f.message : ''}`);
+  for (const line of groupLines(r)) console.log(line);
   if (imported.blocking.length) {
     for (const b of imported.blocking) console.error(`error: ${b.code}${b.subject ? ` (${b.subject})` : ''}: ${b.message}`);
     return 2;

@@ -45,6 +45,11 @@ export interface AugmentConfig {
   hflip: boolean;
   vflip: boolean;
   rot90: boolean;
+  /**
+   * Small-angle rotation: a uniform angle in [-rotate, rotate] degrees per image (0 or absent:
+   * off), bilinear, black outside the image; boxes become the axis-aligned box of the rotated box.
+   */
+  rotate?: number;
   /** Brightness jitter: add uniform(-b, b) to [0,1] pixel values. */
   brightness: number;
   /** Contrast jitter: scale around 0.5 by uniform(1-c, 1+c). */
@@ -99,6 +104,9 @@ export const PAPER_DEFAULTS = {
   batchSize: 16,
 } as const;
 
+/** The method's augmentation: flips and small rotations; 90-degree turns and colour jitter are options. */
+export const DEFAULT_AUGMENT: Readonly<Required<AugmentConfig>> = { hflip: true, vflip: true, rot90: false, rotate: 15, brightness: 0, contrast: 0 };
+
 export function defaultRunConfig(overrides: Partial<RunConfig> = {}): RunConfig {
   return {
     task: 'classify',
@@ -110,7 +118,7 @@ export function defaultRunConfig(overrides: Partial<RunConfig> = {}): RunConfig 
     seed: 0,
     epochs: 10,
     ...PAPER_DEFAULTS,
-    augment: { hflip: true, vflip: true, rot90: true, brightness: 0.05, contrast: 0.05 },
+    augment: { ...DEFAULT_AUGMENT },
     normalization: IMAGENET_NORMALIZATION,
     boxEnsemble: 'mean',
     ...overrides,

@@ -73,7 +73,11 @@ export type BlockingCode =
   | 'CLASS_TOO_SMALL'
   | 'LAYOUT_UNKNOWN'
   /** The images at the input size would not fit in memory (`maxBytes`): import a subset. */
-  | 'TOO_MANY_IMAGES';
+  | 'TOO_MANY_IMAGES'
+  /** A split by group needs at least 2 groups in a class (one for training, one for test). */
+  | 'TOO_FEW_GROUPS'
+  /** The groups file asked for cannot be read as `file,group` rows. */
+  | 'GROUPS_INVALID';
 
 export type DataErrorCode = SkipCode | WarningCode | BlockingCode | 'CANCELLED';
 

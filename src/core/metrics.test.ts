@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boxMetrics, classificationMetrics, iouOf, rocAuc } from './metrics';
+import { groupClassification, groupScores } from './groupMetrics';
 
 describe('metrics', () => {
   it('confusion, accuracy, sensitivity, specificity by hand', () => {
@@ -30,5 +31,29 @@ describe('metrics', () => {
     const m = boxMetrics([0.5, 0.5, 0.4, 0.4, 0.2, 0.2, 0.1, 0.1], [0.6, 0.5, 0.4, 0.4, 0.8, 0.8, 0.1, 0.1]);
     expect(m.meanIoU).toBeCloseTo(0.3);
     expect(m.hitRate).toBeCloseTo(0.5);
+  });
+
+  it('boxes are clipped to the image before IoU', () => {
+    // A prediction reaching past the right edge: only its part inside the image counts.
+    const pred = [0.9, 0.5, 0.4, 0.4]; // x from 0.7 to 1.1
+    const target = [0.85, 0.5, 0.3, 0.4]; // x from 0.7 to 1.0
+    expect(iouOf(pred, target)).toBeCloseTo(1, 12);
+    expect(boxMetrics(pred, target).meanIoU).toBeCloseTo(1, 12);
+  });
+
+  it('group level: the mean of the image probabilities per group, scored against the group label', () => {
+    // Patient A (class 1): 0.9, 0.2 -> mean 0.55 -> right; patient B (class 0): 0.6, 0.7 -> 0.65 -> wrong; C (class 0) alone: 0.1 -> right.
+    const scores = [0.1, 0.9, 0.8, 0.2, 0.4, 0.6, 0.3, 0.7, 0.9, 0.1];
+    const labels = [1, 1, 0, 0, 0];
+    const groups = ['A', 'A', 'B', 'B', ''];
+    const g = groupScores(scores, labels, groups, 2);
+    expect(g.names).toEqual(['A', 'B', 'image #4']);
+    expect(Array.from(g.scores)).toEqual([0.45, 0.55, 0.35, 0.65, 0.9, 0.1].map((v) => expect.closeTo(v, 12)));
+    expect(Array.from(g.labels)).toEqual([1, 0, 0]);
+    const m = groupClassification(scores, labels, groups, 2);
+    expect(m.accuracy).toBeCloseTo(2 / 3, 12);
+    expect(m.n).toBe(3);
+    // A group whose images disagree takes its majority label, and is counted as mixed.
+    expect(groupScores([0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [0, 1, 1], ['x', 'x', 'x'], 2)).toMatchObject({ mixed: 1, labels: Int32Array.from([1]) });
   });
 });

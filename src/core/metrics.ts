@@ -25,6 +25,11 @@ export interface BoxMetrics {
   n: number;
 }
 
+/** The headline metric's name for a task, as every screen writes it. */
+export function metricName(task: 'classify' | 'box'): 'Accuracy' | 'Mean IoU' {
+  return task === 'classify' ? 'Accuracy' : 'Mean IoU';
+}
+
 /** Row-wise argmax of a flat [N, C] array. */
 export function argmaxRows(probs: ArrayLike<number>, classes: number): number[] {
   const n = probs.length / classes;
@@ -125,16 +130,21 @@ export function classificationMetrics(scores: ArrayLike<number>, labels: ArrayLi
   return { accuracy: n ? correct / n : NaN, confusion, sensitivity, specificity, auc, macroAuc, n };
 }
 
-/** IoU of two (cx, cy, w, h) boxes, in plain numbers. */
+const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+
+/**
+ * IoU of two (cx, cy, w, h) boxes, in plain numbers. Both are clipped to the image ([0, 1]) first:
+ * the part of a predicted box outside the image covers nothing and must not count in its union.
+ */
 export function iouOf(a: ArrayLike<number>, b: ArrayLike<number>, ai = 0, bi = 0): number {
-  const ax1 = a[ai] - a[ai + 2] / 2,
-    ay1 = a[ai + 1] - a[ai + 3] / 2;
-  const ax2 = a[ai] + a[ai + 2] / 2,
-    ay2 = a[ai + 1] + a[ai + 3] / 2;
-  const bx1 = b[bi] - b[bi + 2] / 2,
-    by1 = b[bi + 1] - b[bi + 3] / 2;
-  const bx2 = b[bi] + b[bi + 2] / 2,
-    by2 = b[bi + 1] + b[bi + 3] / 2;
+  const ax1 = clip01(a[ai] - a[ai + 2] / 2),
+    ay1 = clip01(a[ai + 1] - a[ai + 3] / 2);
+  const ax2 = clip01(a[ai] + a[ai + 2] / 2),
+    ay2 = clip01(a[ai + 1] + a[ai + 3] / 2);
+  const bx1 = clip01(b[bi] - b[bi + 2] / 2),
+    by1 = clip01(b[bi + 1] - b[bi + 3] / 2);
+  const bx2 = clip01(b[bi] + b[bi + 2] / 2),
+    by2 = clip01(b[bi + 1] + b[bi + 3] / 2);
   const iw = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1));
   const ih = Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
   const inter = iw * ih;
@@ -142,7 +152,7 @@ export function iouOf(a: ArrayLike<number>, b: ArrayLike<number>, ai = 0, bi = 0
   return union > 0 ? inter / union : 0;
 }
 
-/** Mean IoU and IoU >= 0.5 rate of predicted [N, 4] boxes against targets [N, 4]. */
+/** Mean IoU and IoU >= 0.5 rate of predicted [N, 4] boxes against targets [N, 4], both clipped to the image. */
 export function boxMetrics(pred: ArrayLike<number>, target: ArrayLike<number>): BoxMetrics {
   const n = target.length / 4;
   const ious: number[] = [];

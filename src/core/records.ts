@@ -38,6 +38,8 @@ export interface Evaluation {
   networks: Record<string, Metrics>;
   /** Ensembles of the students: classification 'max' and 'mean'; detection 'mean' or 'median'. */
   ensembles: Record<string, Metrics>;
+  /** The same metrics on the validation images (held out from training), where there are any. */
+  validation?: { networks: Record<string, Metrics>; ensembles: Record<string, Metrics> };
 }
 
 /** Predictions of the final evaluation, kept for inspection (errors, boxes). */

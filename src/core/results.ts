@@ -9,6 +9,44 @@ import type { ErrorCode } from './errors';
 import type { ExperimentSpec } from './spec';
 import type { PairedT } from './stats';
 import type { Evaluation, NetworkInfo } from './records';
+import type { ClassMetrics } from './metrics';
+
+/** One image of a split: its relative path and its group ('' or absent: none). */
+export interface SplitEntry {
+  file: string;
+  group?: string;
+}
+
+/** Which images a run trained on, validated on and was tested on, so anyone can check the split. */
+export interface SplitRecord {
+  /** 'group': whole groups per set; 'image': images split one by one; 'folders': as the folders gave it. */
+  by: 'group' | 'image' | 'folders';
+  train: SplitEntry[];
+  validation: SplitEntry[];
+  test: SplitEntry[];
+  /** Distinct groups per set. */
+  groups?: { train: number; validation: number; test: number };
+  /** Groups with images in training and in test (0 for a split by group). */
+  groupsInBoth?: number;
+  /** Share of test images whose group also has images in training. */
+  leakage?: number;
+}
+
+/** What guessing scores on the run's test split: the baseline every network must beat. */
+export type ChanceRecord =
+  /** The majority class of the training images, predicted for every test image; AUC 0.5. */
+  | { rule: 'majority-class'; className: string; accuracy: number; auc: 0.5; groupAccuracy?: number }
+  /** The mean of the training boxes, predicted for every test image. */
+  | { rule: 'mean-box'; box: [number, number, number, number]; meanIoU: number; hitRate: number };
+
+/** Per group of the test images: the mean of the tile probabilities, then accuracy and ROC AUC. */
+export interface GroupEvaluation {
+  groups: number;
+  /** Groups whose images carry more than one label (the group takes its majority label). */
+  mixed: number;
+  networks: Record<string, ClassMetrics>;
+  ensembles: Record<string, ClassMetrics>;
+}
 
 export interface RunTimings {
   totalMs: number;
@@ -30,6 +68,12 @@ export interface RunRecord {
   /** Whether this run used a teacher pre-trained once for its seed and shared with other runs. */
   sharedTeacher?: boolean;
   error?: { code: ErrorCode; message: string };
+  /** The images of each set. */
+  split?: SplitRecord;
+  /** What guessing scores on this split. */
+  chance?: ChanceRecord;
+  /** Classification with groups: the final evaluation per group. */
+  groupFinal?: GroupEvaluation;
 }
 
 export interface Cell {
@@ -47,6 +91,12 @@ export interface TableRow {
   key: string;
   label: string;
   cells: Partial<Record<Mode, Cell>>;
+  /** The row's metric when it is not the table's (group-level ROC AUC). */
+  metric?: 'accuracy' | 'meanIoU' | 'auc';
+  /** 'group': per group of test images; absent: per image. */
+  level?: 'group';
+  /** The chance baseline, not a network. */
+  chance?: boolean;
 }
 
 export interface ResultsTable {

@@ -23,11 +23,18 @@ export interface Samples {
   boxes?: Float32Array;
   /** Identifiers (file paths) for reports and inspection. */
   ids?: string[];
+  /**
+   * The group of each sample (patient, slide, video sequence, source tile); '' where a sample has
+   * none. Splits keep a group on one side.
+   */
+  groups?: string[];
 }
 
 export interface TrainData {
   train: Samples;
   test: Samples;
+  /** Held out from training: evaluated after every epoch, never in a training batch. */
+  val?: Samples;
 }
 
 /** Bytes of one image of `s`. */
@@ -71,6 +78,7 @@ export function viewOf(s: Samples, indices: ArrayLike<number>): Samples {
     labels: s.labels ? Int32Array.from({ length: n }, (_, k) => s.labels![indices[k]]) : undefined,
     boxes,
     ids: s.ids ? Array.from({ length: n }, (_, k) => s.ids![indices[k]]) : undefined,
+    ...(s.groups ? { groups: Array.from({ length: n }, (_, k) => s.groups![indices[k]]) } : {}),
   };
 }
 

@@ -51,4 +51,20 @@ describe('experiment spec', () => {
     }
     throw new Error('expected a SpecError');
   });
+
+  it('groups, the split rule and small rotations: defaults and bad values', () => {
+    const d = parseSpec({ version: 1 });
+    expect(d.data).toMatchObject({ groups: 'auto', splitBy: 'group' });
+    expect(d.augment).toMatchObject({ hflip: true, vflip: true, rot90: false, rotate: 15, brightness: 0, contrast: 0 });
+    expect(parseSpec({ version: 1, data: { groups: 'meta/patients.csv', splitBy: 'image' } }).data).toMatchObject({
+      groups: 'meta/patients.csv',
+      splitBy: 'image',
+    });
+    try {
+      parseSpec({ version: 1, data: { groups: 3, splitBy: 'patient' }, augment: { rotate: 90 } });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as SpecError).issues.map((i) => i.field).sort()).toEqual(['augment.rotate', 'data.groups', 'data.splitBy']);
+    }
+  });
 });

@@ -7,6 +7,7 @@ import {
   MODES,
   PAPER_DEFAULTS,
   IMAGENET_NORMALIZATION,
+  DEFAULT_AUGMENT,
   defaultRunConfig,
   usesPeers,
   type Mode,
@@ -31,6 +32,14 @@ export interface ExperimentSpec {
     /** 'per-seed': each seed draws its own split (paired: same seed, same split); 'fixed': one split for all. */
     splitSeed: 'per-seed' | 'fixed';
     resize: 'stretch' | 'pad';
+    /**
+     * Where each image's group (patient, slide, sequence, source tile) comes from: "none", "auto"
+     * (a TCGA barcode in the file name, or a groups CSV inside the folder), or the path of a
+     * `file,group` CSV (relative to the spec, for the command line).
+     */
+    groups?: string;
+    /** With groups: "group" (default) keeps each group on one side; "image" splits images and leaks. */
+    splitBy?: 'group' | 'image';
   };
   inputSize: number;
   teacher: NetworkChoice;
@@ -51,12 +60,12 @@ export function defaultSpec(over: Partial<ExperimentSpec> = {}): ExperimentSpec 
     version: 1,
     name: 'Experiment',
     task: 'classify',
-    data: { testShare: 0.2, valShare: 0, splitSeed: 'per-seed', resize: 'stretch' },
+    data: { testShare: 0.2, valShare: 0, splitSeed: 'per-seed', resize: 'stretch', groups: 'auto', splitBy: 'group' },
     inputSize: 224,
     teacher: { arch: 'resnet152' },
     students: [{ arch: 'resnet50' }, { arch: 'resnet34' }],
     hyper: { epochs: 10, ...PAPER_DEFAULTS },
-    augment: { hflip: true, vflip: true, rot90: true, brightness: 0.05, contrast: 0.05 },
+    augment: { ...DEFAULT_AUGMENT },
     methods: ['kd', 'ml', 'kdml_online', 'kdml_offline'],
     seeds: [0, 1, 2],
     backend: 'auto',
@@ -121,6 +130,12 @@ export function parseSpec(value: unknown): ExperimentSpec {
   const valShare = num('data.valShare', data.valShare, d.data.valShare, { min: 0, max: 0.5 });
   const splitSeed = oneOf('data.splitSeed', data.splitSeed, ['per-seed', 'fixed'] as const, d.data.splitSeed);
   const resize = oneOf('data.resize', data.resize, ['stretch', 'pad'] as const, d.data.resize);
+  let groups = d.data.groups!;
+  if (data.groups !== undefined) {
+    if (typeof data.groups !== 'string' || data.groups.trim() === '') bad('data.groups', 'must be "none", "auto" or the path of a file,group CSV');
+    else groups = data.groups;
+  }
+  const splitBy = oneOf('data.splitBy', data.splitBy, ['group', 'image'] as const, d.data.splitBy!);
   const inputSize = num('inputSize', value.inputSize, d.inputSize, { int: true, min: 32, max: 1024 });
   const teacher = value.teacher === undefined ? d.teacher : net('teacher', value.teacher);
   let students = d.students;
@@ -150,6 +165,7 @@ export function parseSpec(value: unknown): ExperimentSpec {
     hflip: flag('augment.hflip', a.hflip, d.augment.hflip),
     vflip: flag('augment.vflip', a.vflip, d.augment.vflip),
     rot90: flag('augment.rot90', a.rot90, d.augment.rot90),
+    rotate: num('augment.rotate', a.rotate, d.augment.rotate, { min: 0, max: 45 }),
     brightness: num('augment.brightness', a.brightness, d.augment.brightness, { min: 0, max: 0.5 }),
     contrast: num('augment.contrast', a.contrast, d.augment.contrast, { min: 0, max: 0.5 }),
   };
@@ -184,7 +200,7 @@ export function parseSpec(value: unknown): ExperimentSpec {
     version: 1,
     name,
     task,
-    data: { ...(subset !== undefined ? { subset } : {}), testShare, valShare, splitSeed, resize },
+    data: { ...(subset !== undefined ? { subset } : {}), testShare, valShare, splitSeed, resize, groups, splitBy },
     inputSize,
     teacher,
     students,

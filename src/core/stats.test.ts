@@ -44,4 +44,12 @@ describe('statistics over seeds', () => {
     expect(Number.isNaN(pairedTTest([2], [1]).p)).toBe(true);
     expect(() => pairedTTest([1, 2], [1])).toThrow();
   });
+
+  it('pairs where either value is NaN are left out, as the means leave them out', () => {
+    const r = pairedTTest([0.92, NaN, 0.91, 0.94, 0.93], [0.9, 0.9, NaN, 0.9, 0.9]);
+    expect(r.n).toBe(3);
+    expect(r.meanDiff).toBeCloseTo(0.03, 12);
+    expect(Number.isFinite(r.p)).toBe(true);
+    expect(Number.isNaN(pairedTTest([NaN, 0.9], [0.8, 0.8]).p)).toBe(true);
+  });
 });

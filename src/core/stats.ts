@@ -26,13 +26,16 @@ export interface PairedT {
 }
 
 /**
- * Paired two-sided t-test of a against b (same seeds in the same order). With identical
- * differences the statistic is infinite (p = 0) unless they are all zero (t = 0, p = 1).
+ * Paired two-sided t-test of a against b (same seeds in the same order). Pairs where either value
+ * is NaN (a metric that was undefined for that seed) are left out, as the means leave them out;
+ * `n` counts the pairs used. With identical differences the statistic is infinite (p = 0) unless
+ * they are all zero (t = 0, p = 1).
  */
 export function pairedTTest(a: readonly number[], b: readonly number[]): PairedT {
   if (a.length !== b.length) throw new Error(`pairedTTest needs pairs: ${a.length} vs ${b.length} values`);
-  const n = a.length;
-  const d = a.map((x, i) => x - b[i]);
+  const d: number[] = [];
+  for (let i = 0; i < a.length; i++) if (!Number.isNaN(a[i]) && !Number.isNaN(b[i])) d.push(a[i] - b[i]);
+  const n = d.length;
   const md = mean(d);
   if (n < 2) return { n, meanDiff: md, t: NaN, df: n - 1, p: NaN };
   const sd = sampleStd(d);

@@ -64,7 +64,8 @@ function add(entries: Map<string, ListedBoxes>, key: string, box: PixelBox | nul
   }
 }
 
-function splitCsvLine(line: string, sep: string): string[] {
+/** One CSV line's fields (double quotes escape, `""` is a quote), trimmed. */
+export function splitCsvLine(line: string, sep: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;

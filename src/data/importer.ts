@@ -23,11 +23,23 @@ import { DEFAULT_MAX_PIXELS, isSkip, loadImage, type Skip } from './load';
 import { comparePaths, pathKind } from './paths';
 import { assignFiles, type Assignment, type AssignedImage } from './assign';
 import { placeBox, resizeInto } from './resize';
-import { randomSplit, seededPool, stratifiedSplit, subsetQuotas, takeValidation, type SplitIndices } from './split';
+import {
+  groupedSplit,
+  randomSplit,
+  seededPool,
+  splitGroupStats,
+  stratifiedSplit,
+  subsetQuotas,
+  takeValidation,
+  type SplitIndices,
+  type TooFewGroups,
+} from './split';
+import { findGroups, GROUP_FILE_NAME, type GroupsFound } from './groups';
 import { DataError, isDataError, type BlockingCode } from '../core/errors';
 import type {
   Box,
   ClassSummary,
+  GroupReport,
   FileWarning,
   ImageDecoder,
   ImportOptions,
@@ -57,7 +69,13 @@ function checkOptions(o: ImportOptions): void {
   if (o.maxBytes !== undefined && !(o.maxBytes > 0)) bad('maxBytes', o.maxBytes, 'positive');
   if (o.seed !== undefined && !Number.isInteger(o.seed)) bad('seed', o.seed, 'an integer');
   if (o.resize !== undefined && o.resize !== 'stretch' && o.resize !== 'pad') bad('resize', o.resize, "'stretch' or 'pad'");
+  if (o.groups !== undefined && !['none', 'auto', 'csv'].includes(o.groups.kind)) bad('groups', o.groups.kind, "'none', 'auto' or 'csv'");
+  if (o.splitBy !== undefined && o.splitBy !== 'group' && o.splitBy !== 'image') bad('splitBy', o.splitBy, "'group' or 'image'");
 }
+
+/** Groups CSVs read automatically: at most this many files, each at most this large. */
+const MAX_GROUP_CSVS = 5;
+const MAX_GROUP_CSV_BYTES = 32 * 2 ** 20;
 
 function cancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new DataError('CANCELLED', 'The import was cancelled');
@@ -210,7 +228,10 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     maxPixels,
     maxBytes,
     split: 'seeded',
+    groups: opts.groups ? (opts.groups.kind === 'csv' ? opts.groups.name : opts.groups.kind) : 'auto',
+    splitBy: opts.splitBy ?? 'group',
   };
+  let groupReport: GroupReport | undefined;
 
   const finish = (parts: {
     assignment: Assignment | null;
@@ -242,6 +263,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
         unused: 0,
       },
       settings,
+      ...(groupReport ? { groups: groupReport } : {}),
       byCode: {},
       blocking: blocking.map((e) => ({ code: e.code as BlockingCode, subject: e.subject, message: e.message })),
       notes,
@@ -308,6 +330,42 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   const task = assignment.task;
   const classNames = assignment.classNames ?? [];
   const classIndex = new Map(classNames.map((c, i) => [c, i]));
+
+  // 4b. Groups (patient, slide, sequence, source tile): from the path names, or a CSV.
+  const source = opts.groups ?? { kind: 'auto' as const };
+  const folderCsvs: { path: string; text: string }[] = [];
+  if (source.kind === 'auto') {
+    for (let i = 0; i < n && folderCsvs.length < MAX_GROUP_CSVS; i++) {
+      const ext = paths[i].slice(paths[i].lastIndexOf('.') + 1).toLowerCase();
+      if ((ext !== 'csv' && ext !== 'tsv') || !GROUP_FILE_NAME.test(paths[i].slice(paths[i].lastIndexOf('/') + 1))) continue;
+      if (sorted[i].size === 0 || sorted[i].size > MAX_GROUP_CSV_BYTES || paths[i] === listPath) continue;
+      cancelled(signal);
+      try {
+        folderCsvs.push({ path: paths[i], text: new TextDecoder('utf-8').decode(await sorted[i].read()) });
+      } catch {
+        notes.push(`"${paths[i]}" could not be read, so its groups (if any) are not used`);
+      }
+    }
+  }
+  const itemPaths = assignment.items.map((it) => paths[it.image]);
+  let found: GroupsFound;
+  try {
+    found = findGroups(itemPaths, source, folderCsvs);
+  } catch (e) {
+    if (!isDataError(e)) throw e;
+    blocking.push(new DataError('GROUPS_INVALID', `The groups file cannot be used: ${e.message}`, e.subject));
+    found = findGroups(itemPaths, { kind: 'none' });
+    found.evidence = [`groups asked from ${e.subject ?? 'a CSV'}, which cannot be used`];
+  }
+  const groupOfItem = new Map<number, string>();
+  assignment.items.forEach((it, k) => groupOfItem.set(it.image, found.groups[k]));
+  if (found.source === 'csv') {
+    notes.push(...found.notes);
+    const ci = found.csv !== undefined ? paths.indexOf(found.csv) : -1;
+    if (ci >= 0) status.set(ci, { path: found.csv!, status: 'ok', role: 'annotation' });
+  }
+  const hasGroups = found.source !== 'none';
+  const byGroup = hasGroups && (opts.splitBy ?? 'group') === 'group';
 
   // 5. Strata, quotas and seeded pools.
   const strata = new Map<string, AssignedImage[]>();
@@ -402,6 +460,25 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
   accepted.sort((a, b) => a.item.image - b.item.image);
   const count = accepted.length;
   const labels = task === 'classify' ? Int32Array.from(accepted, (a) => classIndex.get(a.item.className!)!) : null;
+  const acceptedPaths = accepted.map((a) => paths[a.item.image]);
+  const acceptedGroups = accepted.map((a) => groupOfItem.get(a.item.image) ?? '');
+  let tooFew: TooFewGroups[] = [];
+  /** A grouped split of the accepted items `idx` (whole groups to test, then to validation). */
+  const grouped = (idx: number[], test: number, val: number): SplitIndices & { tooFew: TooFewGroups[] } => {
+    const r = groupedSplit(
+      idx.map((i) => acceptedGroups[i]),
+      {
+        labels: labels ? idx.map((i) => labels[i]) : undefined,
+        classNames,
+        testShare: test,
+        valShare: val,
+        seed,
+        ids: idx.map((i) => acceptedPaths[i]),
+      },
+    );
+    return { train: r.train.map((j) => idx[j]), test: r.test.map((j) => idx[j]), val: r.val.map((j) => idx[j]), tooFew: r.tooFew };
+  };
+  const all = Array.from({ length: count }, (_, i) => i);
   let parts: SplitIndices;
   const folderSplits = new Set(assignment.items.map((it) => it.split).filter((x) => x !== undefined));
   if (task === 'classify' && assignment.givenSplit) {
@@ -413,24 +490,100 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
       parts[sp].push(i);
     });
     if (!folderSplits.has('test') && !valIsTest) {
-      // Only a train folder: hold out a seeded, stratified test share of it.
-      const sub = stratifiedSplit(
-        parts.train.map((i) => labels![i]),
-        classNames,
-        { testShare, seed },
-      );
-      parts = { train: sub.train.map((j) => parts.train[j]), test: sub.test.map((j) => parts.train[j]), val: [] };
+      // Only a train folder: hold out a seeded, stratified test share of it (whole groups, with groups).
       settings.split = 'seeded';
+      if (byGroup) {
+        const g = grouped(parts.train, testShare, valShare);
+        tooFew = g.tooFew;
+        parts = { train: g.train, test: g.test, val: g.val };
+      } else {
+        const sub = stratifiedSplit(
+          parts.train.map((i) => labels![i]),
+          classNames,
+          { testShare, seed },
+        );
+        parts = { train: sub.train.map((j) => parts.train[j]), test: sub.test.map((j) => parts.train[j]), val: [] };
+      }
     }
     if (valShare > 0 && parts.val.length === 0) {
-      const v = takeValidation(parts.train, labels, classNames, valShare, seed);
-      parts.train = v.train;
-      parts.val = v.val;
+      if (byGroup) {
+        const g = grouped(parts.train, valShare, 0);
+        parts.val = g.test;
+        parts.train = g.train;
+      } else {
+        const v = takeValidation(parts.train, labels, classNames, valShare, seed);
+        parts.train = v.train;
+        parts.val = v.val;
+      }
     }
+  } else if (byGroup) {
+    const g = grouped(all, testShare, valShare);
+    tooFew = g.tooFew;
+    parts = { train: g.train, test: g.test, val: g.val };
   } else if (task === 'classify') {
     parts = stratifiedSplit(labels!, classNames, { testShare, valShare, seed });
   } else {
     parts = randomSplit(count, { testShare, valShare, seed });
+  }
+
+  // 7b. What the split did with the groups.
+  if (hasGroups || blocking.some((b) => b.code === 'GROUPS_INVALID')) {
+    const stats = splitGroupStats(acceptedGroups, parts);
+    const sizes = new Map<string, number>();
+    for (const g of acceptedGroups) if (g) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+    let largest: GroupReport['largest'];
+    for (const [name, images] of sizes)
+      if (!largest || images > largest.images || (images === largest.images && name < largest.name)) largest = { name, images };
+    const withGroup = acceptedGroups.filter((g) => g).length;
+    const splitBy: GroupReport['splitBy'] = settings.split === 'folders' ? 'folders' : byGroup ? 'group' : 'image';
+    const said: string[] = [...found.notes];
+    if (hasGroups && count > 0 && withGroup < count)
+      said.push(`${count - withGroup} of ${count} usable image(s) have no group: each of them is split on its own`);
+    if (largest && sizes.size === 1 && withGroup === count && count > 1) said.push(`all ${count} usable images are in one group ("${largest.name}")`);
+    if (splitBy === 'group')
+      said.push(
+        `test${parts.val.length ? ' and validation' : ''} take whole groups: ${stats.groups.train} group(s) in training, ${stats.groups.test} in test` +
+          `${parts.val.length ? `, ${stats.groups.val} in validation` : ''}; groups in both sets: ${stats.inBoth}`,
+      );
+    else if (splitBy === 'image' && hasGroups)
+      said.push(
+        `split by image (chosen): ${(100 * stats.leakage).toFixed(1)} % of the test images share a group with training images, so the test set measures recognition of groups it has seen`,
+      );
+    else if (splitBy === 'folders' && stats.inBoth > 0)
+      said.push(
+        `the split is the folders': ${stats.inBoth} group(s) have images in more than one set (${(100 * stats.leakage).toFixed(1)} % of the test images)`,
+      );
+    groupReport = {
+      source: found.source,
+      ...(found.csv !== undefined ? { csv: found.csv } : {}),
+      evidence: found.evidence,
+      groups: sizes.size,
+      grouped: withGroup,
+      ungrouped: count - withGroup,
+      unmatchedRows: found.unmatchedRows,
+      unmatchedExamples: found.unmatchedExamples,
+      ...(largest ? { largest } : {}),
+      splitBy,
+      perSet: stats.groups,
+      groupsInBoth: stats.inBoth,
+      leakage: stats.leakage,
+      notes: said,
+    };
+  } else {
+    groupReport = {
+      source: 'none',
+      evidence: found.evidence,
+      groups: 0,
+      grouped: 0,
+      ungrouped: count,
+      unmatchedRows: 0,
+      unmatchedExamples: [],
+      splitBy: settings.split === 'folders' ? 'folders' : 'image',
+      perSet: { train: 0, val: 0, test: 0 },
+      groupsInBoth: 0,
+      leakage: 0,
+      notes: [],
+    };
   }
 
   // 8. What blocks training.
@@ -480,7 +633,18 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
         ),
       );
     }
+    for (const f of tooFew) {
+      blocking.push(
+        new DataError(
+          'TOO_FEW_GROUPS',
+          `Class "${f.className}" has its ${f.images} image(s) in ${f.groups} group(s); a split by group needs at least 2 (one for training, one for test). ` +
+            'Add images of other groups, or choose to split by image in Import settings (the test set then shares groups with training)',
+          f.className,
+        ),
+      );
+    }
     for (const c of live) {
+      if (tooFew.some((f) => f.className === c.name)) continue;
       if (c.train === 0 || c.test === 0) {
         const msg =
           assignment.givenSplit && settings.split === 'folders'
@@ -489,6 +653,17 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
         blocking.push(new DataError('CLASS_TOO_SMALL', msg, c.name));
       }
     }
+  }
+  if (task === 'box' && tooFew.length && count > 1) {
+    const f = tooFew[0];
+    blocking.push(
+      new DataError(
+        'TOO_FEW_GROUPS',
+        `All ${f.images} images are in ${f.groups} group; a split by group needs at least 2 (one for training, one for test). ` +
+          'Add images of other groups, or choose to split by image in Import settings (the test set then shares groups with training)',
+        root,
+      ),
+    );
   }
   if (task === 'box' && count === 1) {
     blocking.push(new DataError('CLASS_TOO_SMALL', 'Only 1 usable image: at least 2 are needed to have one in training and one in test', root));
@@ -527,7 +702,11 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     for (const i of idx) splitOf.set(accepted[i].item.image, part);
   for (const a of accepted) {
     const e = status.get(a.item.image);
-    if (e && e.status === 'ok' && e.role === 'image') e.split = splitOf.get(a.item.image)!;
+    if (e && e.status === 'ok' && e.role === 'image') {
+      e.split = splitOf.get(a.item.image)!;
+      const g = groupOfItem.get(a.item.image);
+      if (g) e.group = g;
+    }
   }
   const samples: Samples = {
     images: images.subarray(0, count * px),
@@ -536,6 +715,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     ids: ordered.map((a) => paths[a.item.image]),
   };
   if (labels) samples.labels = Int32Array.from(ordered, (a) => classIndex.get(a.item.className!)!);
+  if (hasGroups) samples.groups = ordered.map((a) => groupOfItem.get(a.item.image) ?? '');
   if (task === 'box') {
     const boxes = new Float32Array(count * 4);
     ordered.forEach((a, i) => boxes.set(a.box!, i * 4));
@@ -545,6 +725,7 @@ export async function importDataset(files: InputFile[], opts: ImportOptions, dec
     const s: Samples = { images: samples.images.subarray(from * px, to * px), count: to - from, size, ids: samples.ids!.slice(from, to) };
     if (samples.labels) s.labels = samples.labels.subarray(from, to);
     if (samples.boxes) s.boxes = samples.boxes.subarray(from * 4, to * 4);
+    if (samples.groups) s.groups = samples.groups.slice(from, to);
     return s;
   };
   const nTrain = parts.train.length;

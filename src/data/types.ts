@@ -107,6 +107,9 @@ export interface ImportProgress {
   total: number;
 }
 
+/** Where groups come from, as the import is told (see groups.ts). */
+export type GroupSource = { kind: 'none' } | { kind: 'auto' } | { kind: 'csv'; name: string; text: string };
+
 export interface ImportOptions {
   /** The networks' input size: every image is stored as inputSize x inputSize 8-bit RGB. */
   inputSize: number;
@@ -129,6 +132,10 @@ export interface ImportOptions {
   maxBytes?: number;
   /** Use this layout instead of the detected one. */
   layout?: Layout;
+  /** Where each image's group comes from (default "auto": a TCGA barcode, or a groups CSV in the folder). */
+  groups?: GroupSource;
+  /** With groups: split by whole groups (default) or, by explicit choice, image by image (it leaks). */
+  splitBy?: 'group' | 'image';
   /** Files read and decoded at once (default 4; the browser decoder decodes off the main thread). */
   concurrency?: number;
   signal?: AbortSignal;
@@ -151,6 +158,8 @@ export type ReportFile =
       class?: string;
       box?: Box;
       split: SplitName;
+      /** The image's group (patient, slide, sequence, source tile), when it has one. */
+      group?: string;
       /** Number of boxes or mask components merged into `box` (only when more than one). */
       merged?: number;
       warnings?: FileWarning[];
@@ -170,6 +179,35 @@ export interface ClassSummary {
   val: number;
   /** Image files the layout gave this class before any was read. */
   listed: number;
+}
+
+/** How the import grouped the images and how the split treated the groups. */
+export interface GroupReport {
+  source: 'none' | 'tcga' | 'csv';
+  /** The groups CSV used. */
+  csv?: string;
+  /** What was seen, in sentences a person can check. */
+  evidence: string[];
+  /** Distinct groups among the usable images. */
+  groups: number;
+  /** Usable images with a group, and without one (each of those is split on its own). */
+  grouped: number;
+  ungrouped: number;
+  /** CSV rows naming no image of the folder; up to 10 of them. */
+  unmatchedRows: number;
+  unmatchedExamples: string[];
+  /** The largest group and its images. */
+  largest?: { name: string; images: number };
+  /** How the split was made: 'group' (whole groups per set), 'image', or 'folders' (as given). */
+  splitBy: 'group' | 'image' | 'folders';
+  /** Distinct groups per set. */
+  perSet: { train: number; val: number; test: number };
+  /** Groups with images in more than one set. */
+  groupsInBoth: number;
+  /** Share of test images whose group also has images in training. */
+  leakage: number;
+  /** What the split did, in words. */
+  notes: string[];
 }
 
 /** What the "Download import report" button saves. Plain JSON. */
@@ -205,7 +243,11 @@ export interface ImportReport {
     maxPixels: number;
     maxBytes: number;
     split: 'folders' | 'seeded';
+    /** The groups asked for: "none", "auto" or the CSV's name. */
+    groups?: string;
+    splitBy?: 'group' | 'image';
   };
+  groups?: GroupReport;
   /** Skips and warnings by code. */
   byCode: Record<string, number>;
   blocking: { code: BlockingCode; subject?: string; message: string }[];

@@ -74,10 +74,7 @@ const studentName = (k: number) => `student${k + 1}`;
 
 /** Checks that the data fits the config; throws typed errors before any GPU work. */
 export function validateData(c: RunConfig, data: TrainData): void {
-  for (const [part, s] of [
-    ['train', data.train],
-    ['test', data.test],
-  ] as const) {
+  for (const [part, s] of [['train', data.train], ['test', data.test], ...(data.val?.count ? [['validation', data.val] as const] : [])] as const) {
     if (!s || s.count === 0) throw new EngineError('EMPTY_DATASET', `The ${part} set has no images`, part);
     if (s.size !== c.inputSize) {
       throw new EngineError('SHAPE_MISMATCH', `The ${part} images are ${s.size} px but the networks take ${c.inputSize} px`, part);
@@ -367,6 +364,18 @@ export async function evaluateCohort(
   return { evaluation: { phase, epoch, networks, ensembles }, predictions: { networks: preds, ensembles: ensemblePreds } };
 }
 
+/** The epoch's test evaluation with the same metrics on the validation images added (held out: never in a batch). */
+async function withValidation(
+  c: RunConfig,
+  models: { name: string; role: Role; model: tf.LayersModel }[],
+  data: TrainData,
+  evaluation: Evaluation,
+): Promise<Evaluation> {
+  if (!data.val?.count) return evaluation;
+  const v = (await evaluateCohort(c, models, data.val, evaluation.phase, evaluation.epoch)).evaluation;
+  return { ...evaluation, validation: { networks: v.networks, ensembles: v.ensembles } };
+}
+
 /**
  * Pre-train a teacher alone with CE (eq. 2), for KD and KD+ML offline. Returns the model; the
  * caller owns it and can reuse it for every run of the same seed.
@@ -388,7 +397,7 @@ export async function pretrainTeacher(c: RunConfig, data: TrainData, opts: Train
       { phase: 'teacher', epochs, trainees: [trainee], students: [], teacherName: TEACHER, frozenTeacher: null },
       rng,
       opts,
-      async (epoch) => (await evaluateCohort(c, [teacher], data.test, 'teacher', epoch)).evaluation,
+      async (epoch) => withValidation(c, [teacher], data, (await evaluateCohort(c, [teacher], data.test, 'teacher', epoch)).evaluation),
       [],
     );
   } catch (e) {
@@ -482,7 +491,7 @@ export async function trainCohort(c: RunConfig, data: TrainData, opts: TrainOpti
         async (epoch) => {
           const r = await evaluateCohort(c, members, data.test, 'cohort', epoch);
           lastPredictions = r.predictions;
-          return r.evaluation;
+          return withValidation(c, members, data, r.evaluation);
         },
         stepTimes,
       );

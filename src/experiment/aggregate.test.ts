@@ -101,4 +101,52 @@ describe('Table 2 aggregation', () => {
     expect(cell.n).toBe(2);
     expect(cell.values[2]).toBeNull();
   });
+
+  it('a chance row on the same splits, group rows with their ROC AUC, and counts in table.md where a run failed', () => {
+    const withExtras = (r: RunRecord, chance: number, groupAcc: number): RunRecord => ({
+      ...r,
+      chance: { rule: 'majority-class', className: 'MSS', accuracy: chance, auc: 0.5, groupAccuracy: 0.5 },
+      groupFinal:
+        r.status === 'done'
+          ? {
+              groups: 4,
+              mixed: 0,
+              networks: { student1: { ...acc(groupAcc), macroAuc: 0.7 }, student2: acc(groupAcc) },
+              ensembles: { max: { ...acc(groupAcc), macroAuc: 0.75 }, mean: acc(groupAcc) },
+            }
+          : undefined,
+    });
+    const failed = { ...run('ml', 2, null, 0, 0, 0, 0), status: 'failed' as const, final: undefined };
+    const all = [...runs.slice(0, 5), failed].map((r, i) => withExtras(r, [0.5, 0.6, 0.55][r.seed], 0.75 + i * 0.01));
+    const g = aggregate(all, ['kd', 'ml'], [0, 1, 2]);
+    const chance = g.rows.find((r) => r.key === 'chance')!;
+    expect(chance).toMatchObject({ chance: true, label: 'Chance (majority class of training; AUC 0.5)' });
+    // The split's chance is there for every seed, even where the run failed.
+    expect(chance.cells.ml!.values).toEqual([0.5, 0.6, 0.55]);
+    expect(chance.cells.kd!.mean).toBeCloseTo(0.55, 12);
+    const groupMax = g.rows.find((r) => r.key === 'group_ensemble_max')!;
+    expect(groupMax).toMatchObject({ level: 'group', label: 'Ensemble (max), per group' });
+    expect(groupMax.cells.ml!.n).toBe(2);
+    expect(groupMax.cells.ml!.vsKD).toBeUndefined();
+    const auc = g.rows.find((r) => r.key === 'group_auc_ensemble_max')!;
+    expect(auc.metric).toBe('auc');
+    expect(auc.cells.kd!.mean).toBeCloseTo(0.75, 12);
+    expect(g.rows.find((r) => r.key === 'group_chance')!.cells.kd!.mean).toBeCloseTo(0.5, 12);
+    // Rows: networks, ensembles, chance, then per group.
+    expect(g.rows.findIndex((r) => r.key === 'chance')).toBe(g.rows.findIndex((r) => r.key === 'ensemble_mean') + 1);
+    const md = tableMarkdown(g);
+    expect(md).toMatch(/\| Ensemble \(max\) \| 0\.850 ± 0\.010 \| 0\.880 ± 0\.014 \(p = [0-9.]+\) \[n = 2 of 3\] \|/);
+    expect(md).toContain('Chance: the majority class');
+    expect(md).toContain('[n = k of N]');
+    expect(tableCsv(g)).toMatch(/"Ensemble \(max\), per group: ROC AUC",KD,auc,0\.75/);
+  });
+
+  it('the paired test ignores seeds whose value is NaN', () => {
+    const nan = [run('kd', 0, 0.9, 0.8, 0.8, 0.85, 0.8), run('kd', 1, 0.9, 0.8, 0.8, 0.86, 0.8), run('kd', 2, 0.9, 0.8, 0.8, NaN, 0.8)];
+    const ml = [run('ml', 0, null, 0.8, 0.8, 0.87, 0.8), run('ml', 1, null, 0.8, 0.8, 0.89, 0.8), run('ml', 2, null, 0.8, 0.8, 0.9, 0.8)];
+    const t2 = aggregate([...nan, ...ml], ['kd', 'ml'], [0, 1, 2]);
+    const cell = t2.rows.find((r) => r.key === 'ensemble_max')!.cells.ml!;
+    expect(cell.vsKD!.n).toBe(2);
+    expect(Number.isFinite(cell.vsKD!.t)).toBe(true);
+  });
 });

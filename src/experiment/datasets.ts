@@ -1,12 +1,12 @@
 /**
- * From one imported (or generated) set of samples to the train/test data of each seed: a
- * stratified seeded split per seed (so a seed pairs the same split across methods), one fixed
- * split, or the split the folders gave. Each seed's sets are index views of the one dataset
- * (`viewOf` in core/samples.ts): no seed copies pixels. Also bringing stored images to another
- * input size.
+ * From one imported (or generated) set of samples to the train/validation/test data of each seed:
+ * a stratified seeded split per seed (so a seed pairs the same split across methods), by whole
+ * groups where the images have groups, one fixed split, or the split the folders gave. Each
+ * seed's sets are index views of the one dataset (`viewOf` in core/samples.ts): no seed copies
+ * pixels. Also bringing stored images to another input size.
  */
 import { pixelOffset, viewOf, type Samples, type TrainData } from '../core/samples';
-import { stratifiedSplit, randomSplit } from '../data/split';
+import { groupedSplit, stratifiedSplit, randomSplit } from '../data/split';
 import { resizeInto } from '../data/resize';
 
 /** The samples at `indices`: an index view sharing `s`'s pixels (see `viewOf`). */
@@ -39,23 +39,42 @@ export function resample(s: Samples, size: number): Samples {
 
 export interface SplitPolicy {
   testShare: number;
+  /** Share of the training part held out for validation (default 0). */
+  valShare?: number;
   splitSeed: 'per-seed' | 'fixed';
   classNames?: string[];
+  /** Test and validation take whole groups (`Samples.groups`), not single images. */
+  byGroup?: boolean;
   /** Indices of a split the folders gave: used for every seed. */
-  given?: { train: number[]; test: number[] };
+  given?: { train: number[]; test: number[]; val?: number[] };
 }
 
-/** Indices of a seed's train and test images in `all`. */
-export function splitForSeed(all: Samples, policy: SplitPolicy, seed: number): { train: number[]; test: number[] } {
-  if (policy.given) return policy.given;
+export interface SeedSplit {
+  train: number[];
+  val: number[];
+  test: number[];
+}
+
+/**
+ * Indices of a seed's train, validation and test images in `all`. Images are put in the order of
+ * their ids (paths) before the seeded draw, so a seed gives the same images whatever order the
+ * import stored them in.
+ */
+export function splitForSeed(all: Samples, policy: SplitPolicy, seed: number): SeedSplit {
+  if (policy.given) return { train: policy.given.train, val: policy.given.val ?? [], test: policy.given.test };
   const splitSeed = policy.splitSeed === 'fixed' ? 0 : seed;
-  return all.labels
-    ? stratifiedSplit(all.labels, policy.classNames ?? [], { testShare: policy.testShare, seed: splitSeed })
-    : randomSplit(all.count, { testShare: policy.testShare, seed: splitSeed });
+  const opts = { testShare: policy.testShare, valShare: policy.valShare ?? 0, seed: splitSeed, ids: all.ids };
+  if (policy.byGroup && all.groups) {
+    const g = groupedSplit(all.groups, { ...opts, labels: all.labels, classNames: policy.classNames ?? [] });
+    return { train: g.train, val: g.val, test: g.test };
+  }
+  return all.labels ? stratifiedSplit(all.labels, policy.classNames ?? [], opts) : randomSplit(all.count, opts);
 }
 
-/** Train/test data for a seed: index views of `all`. */
+/** Train/validation/test data for a seed, index views of `all` (no validation part when it holds no image). */
 export function dataForSeed(all: Samples, policy: SplitPolicy, seed: number): TrainData {
   const parts = splitForSeed(all, policy, seed);
-  return { train: pick(all, parts.train), test: pick(all, parts.test) };
+  const data: TrainData = { train: pick(all, parts.train), test: pick(all, parts.test) };
+  if (parts.val.length) data.val = pick(all, parts.val);
+  return data;
 }

@@ -50,6 +50,11 @@ export interface ExperimentOptions {
   trainCount?: (seed: number) => number;
   /** Run only these of the spec's runs (a part of a sharded experiment); default every run. */
   select?: (run: PlannedRun) => boolean;
+  /**
+   * Adds to each new run's record what the caller knows of its data (its split, the chance
+   * baseline, group-level results); `result` is absent for a run that did not finish.
+   */
+  annotate?: (record: RunRecord, data: TrainData, result?: RunResult) => RunRecord;
 }
 
 /** Errors after which no later run can succeed in this session: the experiment stops. */
@@ -171,6 +176,7 @@ export async function runExperiment(
         }
         emit({ type: 'run-start', run });
         let record: RunRecord;
+        let trained: RunResult | undefined;
         if (run.sharedTeacher && teacherFailed) {
           record = {
             method: run.method,
@@ -211,6 +217,7 @@ export async function runExperiment(
               timings: result.timings,
               sharedTeacher: run.sharedTeacher,
             };
+            trained = result;
             try {
               await opts.onRunModels?.(run, result, data);
             } finally {
@@ -233,6 +240,7 @@ export async function runExperiment(
             };
           }
         }
+        if (opts.annotate) record = opts.annotate(record, data, trained);
         runs.push(record);
         emit({ type: 'run-end', run, record });
         if (record.status === 'cancelled') {

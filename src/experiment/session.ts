@@ -21,7 +21,8 @@ import type { ImportResult, Task } from '../data/types';
 import { CheckpointStore } from '../engine/checkpoint';
 import type { RunResult } from '../engine/trainer';
 import { loadSessionWeights, type ReadWeights } from './weights';
-import { pick, resample, splitForSeed, type SplitPolicy } from './datasets';
+import { dataForSeed, resample, splitForSeed, type SplitPolicy } from './datasets';
+import { chanceOf, groupEvaluationOf, splitRecordOf } from './runRecord';
 import { Journal, type DatasetIdentity, type JournalEntry } from './journal';
 import { expandRuns } from './runs';
 import { runExperiment } from './scheduler';
@@ -33,27 +34,46 @@ export interface Study {
   info: DatasetInfo;
   /** Every usable image, at the size it was stored at. */
   samples: Samples;
-  /** The split the folders gave (indices into `samples`), used for every seed. */
-  given?: { train: number[]; test: number[] };
+  /** The split the folders gave (indices into `samples`), used for every seed; `val` stays validation. */
+  given?: { train: number[]; test: number[]; val?: number[] };
   /** Why it cannot be trained on, if it cannot. */
   blocking: ErrorInfo[];
+  /**
+   * What the import did (resize, subset, groups, split by): the session writes it into the spec it
+   * records, so results.json and an exported bundle state how the images were prepared.
+   */
+  imported?: Pick<ExperimentSpec['data'], 'resize' | 'subset' | 'groups' | 'splitBy'>;
 }
 
-/** An import as a study. Its samples are ordered train, val, test; a folder-given split is kept. */
+/** An import as a study. Its samples are ordered train, val, test; a folder-given split is kept, its validation part too. */
 export function studyFromImport(name: string, r: ImportResult, id = `import-${Date.now()}`): Study {
   const s = r.samples;
   const task: Task = r.task ?? 'classify';
   const givenSplit = r.report.settings.split === 'folders';
-  const nTrain = r.split.train.count + (r.split.val?.count ?? 0);
+  const nTrain = r.split.train.count;
+  const nVal = r.split.val?.count ?? 0;
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+  const settings = r.report.settings;
   return {
     identity: { id, name, synthetic: false, task, total: s.count },
     info: { name, classNames: r.classNames, counts: countsOf(s, r.classNames), layout: r.report.layoutDescription },
     samples: s,
-    given: givenSplit
-      ? { train: Array.from({ length: nTrain }, (_, i) => i), test: Array.from({ length: r.split.test.count }, (_, i) => nTrain + i) }
-      : undefined,
+    given: givenSplit ? { train: range(0, nTrain), val: range(nTrain, nVal), test: range(nTrain + nVal, r.split.test.count) } : undefined,
     blocking: r.blocking.map((b) => b.toJSON()),
+    imported: {
+      resize: settings.resize,
+      ...(settings.subset !== null ? { subset: settings.subset } : {}),
+      groups: settings.groups ?? 'auto',
+      splitBy: settings.splitBy ?? 'group',
+    },
   };
+}
+
+/** The spec as run on `study`: the import's own preparation replaces the spec's (a spec cannot re-import). */
+function asRun(spec: ExperimentSpec, study: Study): ExperimentSpec {
+  if (!study.imported) return spec;
+  const { subset: _subset, ...data } = spec.data;
+  return { ...spec, data: { ...data, ...study.imported } };
 }
 
 /** Generated sample data (clearly synthetic), stored at `size` px. */
@@ -154,8 +174,9 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
   const { storage } = opts;
   const previous = opts.resume && storage ? await storage.journal.read() : null;
   if (opts.resume && !previous) throw new EngineError('INVALID_CONFIG', 'There is no interrupted experiment to resume');
-  const spec = parseSpec(previous ? previous.spec : specValue);
-  checkStudy(spec, study, previous);
+  const parsed = parseSpec(previous ? previous.spec : specValue);
+  checkStudy(parsed, study, previous);
+  const spec = previous ? parsed : asRun(parsed, study);
   await opts.beforeStart?.(spec, previous !== null);
   // A new experiment: the old one's checkpoints go.
   if (storage && !previous) await storage.deleteCheckpoints();
@@ -163,7 +184,16 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
   // Weights files are read, parsed and matched to their networks before anything trains.
   const weights = await loadSessionWeights(spec, study.info.classNames?.length ?? 2, opts.readWeights);
   const samples = resample(study.samples, spec.inputSize);
-  const policy: SplitPolicy = { testShare: spec.data.testShare, splitSeed: spec.data.splitSeed, classNames: study.info.classNames, given: study.given };
+  const byGroup = !!samples.groups && spec.data.groups !== 'none' && spec.data.splitBy !== 'image';
+  const policy: SplitPolicy = {
+    testShare: spec.data.testShare,
+    valShare: spec.data.valShare,
+    splitSeed: spec.data.splitSeed,
+    classNames: study.info.classNames,
+    byGroup,
+    given: study.given,
+  };
+  const classes = study.info.classNames?.length ?? 2;
   const startedAt = previous?.startedAt ?? new Date().toISOString();
   const id = previous?.id ?? opts.id ?? `exp-${startedAt}`;
   const entry: JournalEntry | null = storage
@@ -180,41 +210,40 @@ export async function runSession(specValue: unknown, study: Study | null, opts: 
     : null;
   if (storage && entry) await storage.journal.write(entry);
   try {
-    const result = await runExperiment(
-      spec,
-      (seed) => {
-        const parts = splitForSeed(samples, policy, seed);
-        return { train: pick(samples, parts.train), test: pick(samples, parts.test) };
+    const result = await runExperiment(spec, (seed) => dataForSeed(samples, policy, seed), study.info, {
+      signal: opts.signal,
+      onRunError: opts.onRunError,
+      store: storage?.checkpoints,
+      checkpointEverySteps: opts.checkpointEverySteps && opts.checkpointEverySteps > 0 ? opts.checkpointEverySteps : undefined,
+      completed: entry?.completed,
+      flush: opts.flush,
+      gate: opts.gate,
+      classifyError: opts.classifyError,
+      trainCount: (seed) => splitForSeed(samples, policy, seed).train.length,
+      onRunModels: opts.onRunModels,
+      annotate: (record, data, result) => {
+        const out: typeof record = { ...record, split: splitRecordOf(data, study.given ? 'folders' : byGroup ? 'group' : 'image') };
+        out.chance = chanceOf(data, spec.task, study.info.classNames);
+        const groups = spec.task === 'classify' && result ? groupEvaluationOf(result.predictions, data.test, classes) : undefined;
+        if (groups) out.groupFinal = groups;
+        return out;
       },
-      study.info,
-      {
-        signal: opts.signal,
-        onRunError: opts.onRunError,
-        store: storage?.checkpoints,
-        checkpointEverySteps: opts.checkpointEverySteps && opts.checkpointEverySteps > 0 ? opts.checkpointEverySteps : undefined,
-        completed: entry?.completed,
-        flush: opts.flush,
-        gate: opts.gate,
-        classifyError: opts.classifyError,
-        trainCount: (seed) => splitForSeed(samples, policy, seed).train.length,
-        onRunModels: opts.onRunModels,
-        select: opts.select,
-        weights,
-        onEvent: (e) => {
-          if (
-            storage &&
-            entry &&
-            e.type === 'run-end' &&
-            e.record.status === 'done' &&
-            !entry.completed.some((r) => r.method === e.record.method && r.seed === e.record.seed)
-          ) {
-            entry.completed.push(e.record);
-            void storage.journal.write(entry).catch(() => {});
-          }
-          opts.onEvent?.(e.type === 'experiment-start' ? { ...e, experimentId: id } : e);
-        },
+      select: opts.select,
+      weights,
+      onEvent: (e) => {
+        if (
+          storage &&
+          entry &&
+          e.type === 'run-end' &&
+          e.record.status === 'done' &&
+          !entry.completed.some((r) => r.method === e.record.method && r.seed === e.record.seed)
+        ) {
+          entry.completed.push(e.record);
+          void storage.journal.write(entry).catch(() => {});
+        }
+        opts.onEvent?.(e.type === 'experiment-start' ? { ...e, experimentId: id } : e);
       },
-    );
+    });
     // Kept before the journal goes; if this fails, the journal stays as stopped (below).
     if (opts.record) await opts.record(result, id);
     if (storage && entry) {

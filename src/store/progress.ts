@@ -11,7 +11,7 @@ import { MODE_LABELS } from '../core/config';
 import type { ErrorInfo } from '../core/errors';
 import type { PlannedRun, StudioEvent } from '../core/events';
 import type { Evaluation, LossRecord, NetworkInfo } from '../core/records';
-import type { ExperimentResult } from '../core/results';
+import type { ExperimentResult, RunRecord } from '../core/results';
 import { expandRuns } from '../experiment/runs';
 
 export interface StepPoint {
@@ -40,6 +40,8 @@ export interface RunProgress {
   /** The newest checkpoint written for this run (or teacher pre-training). */
   checkpoint?: { epoch: number; step: number; generation: number };
   error?: ErrorInfo;
+  /** The run's record once it ended (its split, chance baseline and group-level results). */
+  record?: RunRecord;
 }
 
 export type ExperimentStatus = 'idle' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
@@ -140,6 +142,7 @@ export function reduceEvent(p: Progress, e: StudioEvent): Progress {
         // A run finished before a resume has no live evaluations: show its recorded ones.
         ...(r.evaluations.length ? {} : { evaluations: record.history, networks: record.networks }),
         status: record.status,
+        record,
         error: record.error ? { name: 'EngineError', code: record.error.code, message: record.error.message } : undefined,
       }));
     }

@@ -66,6 +66,12 @@ export interface ImportSettings {
   subset: number | null;
   seed: number;
   valShare: number;
+  /** Where groups come from: 'auto' (TCGA barcodes, a groups CSV in the folder), 'none', or `groupsCsv`. */
+  groups?: 'auto' | 'none' | 'csv';
+  /** The `file,group` CSV the user added (name and text). */
+  groupsCsv?: { name: string; text: string } | null;
+  /** With groups: whole groups per set (default), or images one by one (it leaks). */
+  splitBy?: 'group' | 'image';
 }
 
 export interface DataSlice {
@@ -77,6 +83,7 @@ export interface DataSlice {
   savedFolder: FileSystemDirectoryHandle | null;
   rememberFolder(handle: FileSystemDirectoryHandle): Promise<void>;
   loadRememberedFolder(): Promise<void>;
+  /** Change the import settings; a change of groups or split of an imported folder imports it again. */
   setImportSettings(p: Partial<ImportSettings>): void;
   importFiles(files: FileWithPath[]): Promise<void>;
   importDirectory(handle: FileSystemDirectoryHandle): Promise<void>;

@@ -105,6 +105,7 @@ function fakeWorker() {
     },
     stageFiles: async (files: unknown[], first: boolean) => (w.record('stageFiles', [files.length, first]), 0),
     importStaged: async (...args: unknown[]) => (w.record('importStaged', args), summary({ synthetic: false, name: 'tiles', id: 'import-2' })),
+    reimportWith: async (...args: unknown[]) => (w.record('reimportWith', args), summary({ synthetic: false, name: 'tiles', id: 'import-2' })),
     runExperiment: async (spec: unknown, onEvent: (e: StudioEvent) => void, options: unknown) => {
       w.record('runExperiment', [spec, options]);
       for (const e of w.events) onEvent(e);
@@ -310,6 +311,10 @@ describe('studio store: data and configuration', () => {
     await store.getState().importFiles([]);
     expect(w.calls.find((c) => c.name === 'importFiles')!.args[1]).toEqual({ inputSize: 96, resize: 'pad', seed: 0, testShare: 0.2, valShare: 0, subset: 40 });
     expect(store.getState().dataset?.name).toBe('tiles');
+    // A progress message that arrives after the result (it travels on its own port) is dropped.
+    const late = w.calls.find((c) => c.name === 'importFiles')!.args[2] as (p: unknown) => void;
+    late({ phase: 'decoding', done: 3, total: 3 });
+    expect(store.getState().importing).toBeNull();
     w.importError = { name: 'DataError', code: 'CANCELLED', message: 'The import was cancelled' };
     await store.getState().importFiles([]);
     expect(store.getState().importError).toMatchObject({ code: 'CANCELLED' });
@@ -330,6 +335,34 @@ describe('studio store: data and configuration', () => {
     expect(w.calls.find((c) => c.name === 'importStaged')!.args[0]).toMatchObject({ inputSize: 224 });
     expect(w.calls.some((c) => c.name === 'importFiles')).toBe(false);
     expect(store.getState()).toMatchObject({ importing: null, dataset: { id: 'import-2' } });
+  });
+
+  it('a groups CSV added after an import imports the folder again with it; the spec follows the import settings', async () => {
+    const { store, w } = setup();
+    await store.getState().importFiles([]);
+    store.getState().setImportSettings({ valShare: 0.2 });
+    expect(store.getState().spec.data).toMatchObject({ valShare: 0.2, groups: 'auto', splitBy: 'group' });
+    expect(w.calls.some((c) => c.name === 'reimportWith')).toBe(false);
+    // Choosing "a CSV" waits for the file; the file then re-imports.
+    store.getState().setImportSettings({ groups: 'csv' });
+    expect(w.calls.some((c) => c.name === 'reimportWith')).toBe(false);
+    store.getState().setImportSettings({ groupsCsv: { name: 'patients.csv', text: 'file,group\na.png,p1\n' } });
+    await vi.waitFor(() => expect(store.getState().dataset?.id).toBe('import-2'));
+    expect(w.calls.find((c) => c.name === 'reimportWith')!.args[0]).toEqual({
+      groups: { kind: 'csv', name: 'patients.csv', text: 'file,group\na.png,p1\n' },
+      splitBy: 'group',
+    });
+    expect(store.getState().spec.data.groups).toBe('patients.csv');
+    // Back to automatic groups: imported again without the CSV.
+    store.getState().setImportSettings({ groups: 'auto' });
+    await vi.waitFor(() => expect(w.calls.filter((c) => c.name === 'reimportWith')).toHaveLength(2));
+    expect(w.calls.filter((c) => c.name === 'reimportWith')[1].args[0]).toEqual({ groups: { kind: 'auto' }, splitBy: 'group' });
+    store.getState().setImportSettings({ groups: 'csv' });
+    await vi.waitFor(() => expect(w.calls.filter((c) => c.name === 'reimportWith')).toHaveLength(3));
+    // The next import takes them too.
+    store.getState().setImportSettings({ splitBy: 'image' });
+    await store.getState().importFiles([]);
+    expect(w.calls.filter((c) => c.name === 'importFiles').pop()!.args[1]).toMatchObject({ groups: { kind: 'csv', name: 'patients.csv' }, splitBy: 'image' });
   });
 
   it('a loaded spec replaces the configuration; a bad one names its fields', () => {

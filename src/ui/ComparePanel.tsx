@@ -40,20 +40,39 @@ export function ComparePanel() {
     if (result) return result.runs;
     return runs
       .filter((r) => r.run && r.status === 'done' && r.evaluations.length)
-      .map((r) => ({
-        method: r.run!.method,
-        seed: r.seed,
-        status: 'done' as const,
-        config: { task: spec.task, students: spec.students, teacher: spec.teacher } as RunRecord['config'],
-        networks: r.networks,
-        history: r.evaluations,
-        final: r.evaluations[r.evaluations.length - 1],
-        backend: '',
-      }));
+      .map(
+        (r) =>
+          r.record ?? {
+            method: r.run!.method,
+            seed: r.seed,
+            status: 'done' as const,
+            config: { task: spec.task, students: spec.students, teacher: spec.teacher } as RunRecord['config'],
+            networks: r.networks,
+            history: r.evaluations,
+            final: r.evaluations[r.evaluations.length - 1],
+            backend: '',
+          },
+      );
   }, [runs, result, spec]);
+  const task = result?.spec.task ?? spec.task;
   const methods = result?.spec.methods ?? spec.methods;
   const seeds = result?.spec.seeds ?? spec.seeds;
   const table = useMemo(() => aggregate(records, methods, seeds), [records, methods, seeds]);
+  // Cells whose mean does not beat the chance row of the same method: worth saying out loud.
+  const belowChance = useMemo(() => {
+    const chance = table.rows.find((r) => r.key === 'chance');
+    if (!chance) return [];
+    const out: string[] = [];
+    for (const r of table.rows) {
+      if (r.chance || r.level === 'group') continue;
+      for (const m of methods) {
+        const c = r.cells[m];
+        const base = chance.cells[m];
+        if (c && base && c.mean <= base.mean) out.push(`${r.label}, ${MODE_LABELS[m]} (${fmt(c.mean)} vs chance ${fmt(base.mean)})`);
+      }
+    }
+    return out;
+  }, [table, methods]);
   const sel = selected ?? (records[0] ? { method: records[0].method, seed: records[0].seed } : null);
   const selRecord = sel ? records.find((r) => r.method === sel.method && r.seed === sel.seed) : undefined;
   const selRun = sel ? runs.find((r) => r.key === `${sel.method}:${sel.seed}`) : undefined;
@@ -116,11 +135,18 @@ export function ComparePanel() {
         </p>
       )}
       {records.length === 0 && <p className="hint">The table fills in as runs finish, or open a results.json.</p>}
+      {belowChance.length > 0 && (
+        <p className="error" role="alert" data-testid="below-chance">
+          At or below chance on the same test split: {belowChance.join('; ')}.
+        </p>
+      )}
       <div className="table-wrap">
         <table aria-label="Results" className="results">
           <caption>
-            {table.metric === 'accuracy' ? 'Test accuracy' : 'Mean IoU on the test images'}: mean ± sample std over seeds ({seeds.join(', ')}). * the ensemble
-            beats the KD ensemble (paired t-test over seeds, two-sided, p &lt; 0.05).
+            {task === 'classify' ? 'Test accuracy' : 'Mean IoU on the test images'}: mean ± sample std over seeds ({seeds.join(', ')}). * the ensemble beats the
+            KD ensemble (paired t-test over seeds, two-sided, p &lt; 0.05). Chance: what{' '}
+            {task === 'classify' ? 'predicting the majority class of training' : 'predicting the mean training box'} scores on the same test split
+            {table.rows.some((r) => r.level === 'group') ? '; per group: the mean of the image probabilities over each group (patient, slide, sequence)' : ''}.
           </caption>
           <thead>
             <tr>
@@ -134,7 +160,7 @@ export function ComparePanel() {
           </thead>
           <tbody>
             {table.rows.map((r) => (
-              <tr key={r.key}>
+              <tr key={r.key} className={[r.chance ? 'chance' : '', r.level === 'group' ? 'group-level' : ''].join(' ').trim() || undefined}>
                 <th scope="row">{r.label}</th>
                 {methods.map((m) => {
                   const c = r.cells[m];
@@ -279,7 +305,7 @@ export function ComparePanel() {
               <figcaption>ROC of class “{classNames?.[1] ?? 1}” (false positive rate → true positive rate)</figcaption>
             </figure>
           )}
-          {selRun && <RunCurves run={selRun} />}
+          {selRun && <RunCurves run={selRun} task={task} />}
         </div>
       )}
     </section>

@@ -232,6 +232,13 @@ export function ConfigurePanel() {
             </label>
           ))}
           <NumberField
+            label="Small rotations (± degrees)"
+            value={spec.augment.rotate ?? 0}
+            min={0}
+            step={5}
+            onChange={(v) => setSpec((s) => ({ ...s, augment: { ...s.augment, rotate: v } }))}
+          />
+          <NumberField
             label="Brightness jitter"
             value={spec.augment.brightness}
             onChange={(v) => setSpec((s) => ({ ...s, augment: { ...s.augment, brightness: v } }))}

@@ -1,12 +1,15 @@
 /**
  * Data: the ways in (drop a folder, "Open folder" with its handle remembered for a re-grant after a
- * reload, the plain "Dataset folder" input, "Try sample data"), import settings, progress with
- * Cancel, and what the import understood: layout, classes, counts, thumbnails with boxes, skipped
- * files, blocking errors, and the downloadable import report.
+ * reload, the plain "Dataset folder" input, "Try sample data"), import settings (groups from file
+ * names or a CSV, split by group or by image), progress with Cancel, and what the import
+ * understood: layout, classes, counts, groups with their evidence, the split (images and groups per
+ * set, groups in both sets, the leakage of a split by image), thumbnails with boxes, skipped files,
+ * blocking errors, and the downloadable import report.
  */
 import { useEffect, useState } from 'react';
 import { toErrorInfo } from '../core/errors';
 import { withPath, type FileWithPath } from '../data/inputFiles';
+import type { ImportReport } from '../data/types';
 import { studioStore, useStudio } from '../store';
 import { download, fmtInt, ImageWithBoxes, Progress } from './common';
 
@@ -23,6 +26,81 @@ async function filesFromEntry(entry: FileSystemEntry, prefix: string, out: FileW
       for (const e of chunk) await filesFromEntry(e, `${prefix}${entry.name}/`, out);
     }
   }
+}
+
+/** The split of the import (and the rule every seed's split follows), with what it did to the groups. */
+function SplitView({ report }: { report: ImportReport }) {
+  const g = report.groups;
+  const grouped = g && g.source !== 'none';
+  const sets = [
+    ['train', 'Training', report.counts.train],
+    ['val', 'Validation', report.counts.val],
+    ['test', 'Test', report.counts.test],
+  ] as const;
+  const classes = report.classes ?? [];
+  return (
+    <div className="split" data-testid="split">
+      <h4>Groups and split</h4>
+      {g && (
+        <ul className="evidence" data-testid="group-evidence">
+          {g.evidence.map((e, i) => (
+            <li key={i}>{e}</li>
+          ))}
+        </ul>
+      )}
+      <table aria-label="Split" className="compact">
+        <thead>
+          <tr>
+            <th>Set</th>
+            <th>Images</th>
+            {classes.map((c) => (
+              <th key={c.name}>{c.name}</th>
+            ))}
+            {grouped && <th>Groups</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {sets
+            .filter(([k, , n]) => k !== 'val' || n > 0)
+            .map(([k, label, n]) => (
+              <tr key={k}>
+                <td>{label}</td>
+                <td data-testid={`split-${k}`}>{fmtInt(n)}</td>
+                {classes.map((c) => (
+                  <td key={c.name}>{fmtInt(c[k])}</td>
+                ))}
+                {grouped && <td data-testid={`groups-${k}`}>{fmtInt(g.perSet[k])}</td>}
+              </tr>
+            ))}
+        </tbody>
+      </table>
+      {grouped && (
+        <p data-testid="groups-in-both">
+          {fmtInt(g.groups)} groups ({fmtInt(g.grouped)} images with a group{g.ungrouped ? `, ${fmtInt(g.ungrouped)} without: each is split on its own` : ''}
+          ). Groups in both sets: <strong>{g.groupsInBoth}</strong>.
+        </p>
+      )}
+      {grouped && g.splitBy !== 'group' && g.leakage > 0 && (
+        <p className="error" role="alert" data-testid="leakage">
+          Leakage: {(100 * g.leakage).toFixed(1)} % of the test images share a group with training images
+          {g.splitBy === 'image' ? ' (split by image, as chosen)' : ' (as the folders split them)'}. Test figures then measure recognition of groups the
+          networks have seen.
+        </p>
+      )}
+      {g && g.notes.length > 0 && (
+        <ul className="notes" data-testid="group-notes">
+          {g.notes.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
+      <p className="hint">
+        {report.settings.split === 'folders'
+          ? 'The folders give the split; every seed uses it.'
+          : `Every seed draws its own split by the same rule: ${grouped && g.splitBy === 'group' ? 'whole groups to test and validation, ' : ''}class balance kept, test share ${report.settings.testShare}.`}
+      </p>
+    </div>
+  );
 }
 
 export function DataPanel() {
@@ -155,6 +233,43 @@ export function DataPanel() {
             <input type="number" min={0} value={settings.seed} onChange={(e) => setImportSettings({ seed: Number(e.target.value) })} />
           </label>
           <label>
+            Groups (patient, slide, sequence)
+            <select
+              aria-label="Groups"
+              value={settings.groups ?? 'auto'}
+              onChange={(e) => setImportSettings({ groups: e.target.value as 'auto' | 'none' | 'csv' })}
+            >
+              <option value="auto">Automatic: TCGA barcodes in the names, or a groups CSV in the folder</option>
+              <option value="csv">From a CSV file (file,group)</option>
+              <option value="none">None: images are independent</option>
+            </select>
+          </label>
+          {settings.groups === 'csv' && (
+            <label className="file">
+              {settings.groupsCsv ? `Groups CSV: ${settings.groupsCsv.name}` : 'Choose the groups CSV'}
+              <input
+                type="file"
+                aria-label="Groups CSV"
+                accept=".csv,.tsv,text/csv"
+                onChange={(e) => {
+                  const f = e.target.files?.[0];
+                  if (f) void f.text().then((text) => setImportSettings({ groupsCsv: { name: f.name, text } }));
+                }}
+              />
+            </label>
+          )}
+          <label>
+            Split by
+            <select
+              aria-label="Split by"
+              value={settings.splitBy ?? 'group'}
+              onChange={(e) => setImportSettings({ splitBy: e.target.value as 'group' | 'image' })}
+            >
+              <option value="group">By group: no group in two sets</option>
+              <option value="image">By image: groups leak across sets</option>
+            </select>
+          </label>
+          <label>
             Validation share of train
             <input
               type="number"
@@ -235,6 +350,7 @@ export function DataPanel() {
               ))}
             </tbody>
           </table>
+          {report && <SplitView report={report} />}
           {report && report.counts.mergedBoxImages > 0 && <p>{report.counts.mergedBoxImages} images had several boxes; their union is the target.</p>}
           {dataset.blocking.length > 0 && (
             <div role="alert" className="error">

@@ -51,11 +51,12 @@ export function LossChart({ steps, names, term = 'total' }: { steps: StepPoint[]
   );
 }
 
-/** Test metric (accuracy or mean IoU) per epoch for every network and ensemble of a run. */
-export function EpochChart({ evaluations, label }: { evaluations: Evaluation[]; label: string }) {
+/** Test (or validation) metric, accuracy or mean IoU, per epoch for every network and ensemble of a run. */
+export function EpochChart({ evaluations, label, part = 'test' }: { evaluations: Evaluation[]; label: string; part?: 'test' | 'validation' }) {
   const keys = new Set<string>();
-  const rows = evaluations.map((ev, i) => {
+  const rows = evaluations.map((e, i) => {
     const row: Record<string, number> = { epoch: i + 1 };
+    const ev = part === 'validation' ? (e.validation ?? { networks: {}, ensembles: {} }) : e;
     for (const [n, m] of Object.entries(ev.networks)) {
       row[n] = 'accuracy' in m ? m.accuracy : m.meanIoU;
       keys.add(n);
@@ -67,7 +68,7 @@ export function EpochChart({ evaluations, label }: { evaluations: Evaluation[]; 
     return row;
   });
   return (
-    <figure className="chart" aria-label={`${label} per epoch`}>
+    <figure className="chart" aria-label={`${label} per epoch${part === 'validation' ? ' (validation)' : ''}`}>
       <ResponsiveContainer width="100%" height={220}>
         <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -88,7 +89,9 @@ export function EpochChart({ evaluations, label }: { evaluations: Evaluation[]; 
           ))}
         </LineChart>
       </ResponsiveContainer>
-      <figcaption>{label} on the test images, per epoch</figcaption>
+      <figcaption>
+        {label} on the {part === 'validation' ? 'validation images (held out from training)' : 'test images'}, per epoch
+      </figcaption>
     </figure>
   );
 }

@@ -9,12 +9,13 @@ import { studioStore, useStudio } from '../store';
 import { experimentEta, type RunProgress } from '../store/progress';
 import { EpochChart, LossChart } from './LossChart';
 import { fmt, fmtDuration, Progress } from './common';
+import { metricName } from '../core/metrics';
 
-export function RunCurves({ run }: { run: RunProgress }) {
+export function RunCurves({ run, task }: { run: RunProgress; task: 'classify' | 'box' }) {
   const [term, setTerm] = useState<'total' | 'ce' | 'kd' | 'ml'>('total');
   const names = Array.from(new Set(run.steps.flatMap((s) => Object.keys(s.losses))));
-  const metric =
-    run.evaluations[0] && Object.values(run.evaluations[0].networks)[0] && 'meanIoU' in Object.values(run.evaluations[0].networks)[0] ? 'Mean IoU' : 'Accuracy';
+  const metric = metricName(task);
+  const validated = run.evaluations.some((e) => e.validation);
   return (
     <div className="curves" data-testid="run-curves">
       <div className="row">
@@ -31,7 +32,10 @@ export function RunCurves({ run }: { run: RunProgress }) {
         Showing {term === 'total' ? 'the total loss' : `the ${term.toUpperCase()} term`} (weighted by α, β, γ as in eq. 4), {run.steps.length} steps.
       </p>
       <LossChart steps={run.steps} names={names} term={term} />
-      <EpochChart evaluations={run.evaluations} label={metric} />
+      <div className={validated ? 'chart-pair' : undefined}>
+        <EpochChart evaluations={run.evaluations} label={metric} />
+        {validated && <EpochChart evaluations={run.evaluations} label={metric} part="validation" />}
+      </div>
     </div>
   );
 }
@@ -58,6 +62,7 @@ export function TrainPanel() {
   const backend = useStudio((s) => s.backend);
   const memory = useStudio((s) => s.memory);
   const error = useStudio((s) => s.error);
+  const task = useStudio((s) => s.result?.spec.task ?? s.spec.task);
   const [picked, setPicked] = useState<string | null>(null);
   const running = status === 'running' || status === 'paused';
   const current =
@@ -135,7 +140,7 @@ export function TrainPanel() {
           </button>
         ))}
       </div>
-      {current && <RunCurves run={current} />}
+      {current && <RunCurves run={current} task={task} />}
     </section>
   );
 }

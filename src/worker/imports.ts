@@ -131,6 +131,12 @@ export class DatasetHolder {
     return this.importFiles(this.lastImport.files, { ...this.lastImport.opts, layout }, onProgress);
   }
 
+  /** Import the last folder again with other settings (groups, split by image or by group...). */
+  reimportWith(settings: Partial<ImportSettings>, onProgress: (p: ImportProgress) => void): Promise<DatasetSummary> {
+    if (!this.lastImport) throw new EngineError('INVALID_CONFIG', 'Import a folder first');
+    return this.importFiles(this.lastImport.files, { ...this.lastImport.opts, ...settings }, onProgress);
+  }
+
   cancelImport(): void {
     this.controller?.abort();
   }

@@ -51,6 +51,7 @@ const api = {
   /** A large folder's files in chunks, then one import of them all (the page stays responsive meanwhile). */
   stageFiles: (files: FileWithPath[], first: boolean) => data.stage(files, first),
   importStaged: (opts: ImportSettings, onProgress: (p: ImportProgress) => void) => data.importStaged(opts, onProgress),
+  reimportWith: (settings: Partial<ImportSettings>, onProgress: (p: ImportProgress) => void) => data.reimportWith(settings, onProgress),
   cancelImport: () => data.cancelImport(),
 
   /** Run every method x seed of `spec` on the held dataset (or resume the interrupted experiment). */

@@ -21,7 +21,9 @@ export const configureSlice: Slice<ConfigureSlice> = (set, get, deps) => ({
   },
   loadSpecText: (text) => {
     try {
-      set({ spec: parseSpec(JSON.parse(text)), preset: 'custom' });
+      const spec = parseSpec(JSON.parse(text));
+      // The validation share is shown in Import settings: it follows the loaded spec.
+      set({ spec, preset: 'custom', importSettings: { ...get().importSettings, valShare: spec.data.valShare } });
       return null;
     } catch (e) {
       return e instanceof Error ? e.message : String(e);

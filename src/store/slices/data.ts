@@ -3,8 +3,9 @@
  */
 import { toErrorInfo } from '../../core/errors';
 import type { DatasetSummary } from '../../data/summary';
-import type { ImportProgress } from '../../data/types';
-import type { DataSlice, Slice } from '../state';
+import type { ExperimentSpec } from '../../core/spec';
+import type { GroupSource, ImportProgress } from '../../data/types';
+import type { DataSlice, ImportSettings, Slice } from '../state';
 
 /**
  * Files handed to the worker per message: cloning a File costs the page's main thread about 0.7 ms
@@ -14,17 +15,25 @@ import type { DataSlice, Slice } from '../state';
 export const HANDOVER_CHUNK = 100;
 
 export const dataSlice: Slice<DataSlice> = (set, get, deps) => {
+  // Each import has an id: a newer one supersedes it (the worker cancels the older), and progress
+  // messages, which travel on their own port, may arrive after the result; both are dropped.
+  let importId = 0;
   const withImport = async (job: () => Promise<DatasetSummary>) => {
+    const id = ++importId;
     set({ importing: { phase: 'listing', done: 0, total: 0 }, importError: null });
     try {
       const summary = await job();
-      set({ dataset: summary, importing: null, spec: { ...get().spec, task: summary.task } });
+      if (id === importId) set({ dataset: summary, importing: null, spec: { ...get().spec, task: summary.task } });
     } catch (e) {
-      set({ importing: null, importError: toErrorInfo(e) });
+      if (id === importId) set({ importing: null, importError: toErrorInfo(e) });
     }
   };
+  const groupSource = (s: ImportSettings): GroupSource | undefined =>
+    s.groups === 'none' ? { kind: 'none' } : s.groups === 'csv' && s.groupsCsv ? { kind: 'csv', ...s.groupsCsv } : undefined;
+  // The importer's defaults (groups "auto", split by group) are left out.
   const options = () => {
     const s = get().importSettings;
+    const groups = groupSource(s);
     return {
       inputSize: s.inputSize,
       resize: s.resize,
@@ -32,14 +41,28 @@ export const dataSlice: Slice<DataSlice> = (set, get, deps) => {
       testShare: get().spec.data.testShare,
       valShare: s.valShare,
       ...(s.subset ? { subset: s.subset } : {}),
+      ...(groups ? { groups } : {}),
+      ...(s.splitBy === 'image' ? { splitBy: 'image' as const } : {}),
     };
   };
-  const onProgress = () => deps.proxy((p: ImportProgress) => set({ importing: p }));
+  /** The spec says what the import does (the session records the import's own choices too). */
+  const specData = (s: ImportSettings): Partial<ExperimentSpec['data']> => ({
+    valShare: s.valShare,
+    resize: s.resize,
+    groups: s.groups === 'csv' && s.groupsCsv ? s.groupsCsv.name : s.groups === 'none' ? 'none' : 'auto',
+    splitBy: s.splitBy ?? 'group',
+  });
+  const onProgress = () => {
+    const id = importId;
+    return deps.proxy((p: ImportProgress) => {
+      if (id === importId && get().importing) set({ importing: p });
+    });
+  };
   return {
     dataset: null,
     importing: null,
     importError: null,
-    importSettings: { inputSize: 224, resize: 'stretch', subset: null, seed: 0, valShare: 0 },
+    importSettings: { inputSize: 224, resize: 'stretch', subset: null, seed: 0, valShare: 0, groups: 'auto', groupsCsv: null, splitBy: 'group' },
     savedFolder: null,
     rememberFolder: async (handle) => {
       set({ savedFolder: handle });
@@ -49,7 +72,18 @@ export const dataSlice: Slice<DataSlice> = (set, get, deps) => {
       const h = await deps.folders.load().catch(() => null);
       if (h) set({ savedFolder: h });
     },
-    setImportSettings: (p) => set({ importSettings: { ...get().importSettings, ...p } }),
+    setImportSettings: (p) => {
+      const importSettings = { ...get().importSettings, ...p };
+      const spec = get().spec;
+      set({ importSettings, spec: { ...spec, data: { ...spec.data, ...specData(importSettings) } } });
+      // Groups decide the split: an imported folder is imported again under the new choice.
+      const regroup = 'groups' in p || 'groupsCsv' in p || 'splitBy' in p;
+      const d = get().dataset;
+      if (regroup && d && !d.synthetic && (importSettings.groups !== 'csv' || importSettings.groupsCsv)) {
+        const o = options();
+        void withImport(() => deps.studio().reimportWith({ groups: o.groups ?? { kind: 'auto' }, splitBy: o.splitBy ?? 'group' }, onProgress()));
+      }
+    },
     importFiles: (files) =>
       withImport(async () => {
         const studio = deps.studio();
