@@ -6,6 +6,7 @@
  */
 import { useState } from 'react';
 import { unzipSync } from 'fflate';
+import { toCsv } from '../core/csv';
 import { toErrorInfo, type ErrorInfo } from '../core/errors';
 import type { Thumbnail } from '../data/summary';
 import { studioStore, useStudio } from '../store';
@@ -79,13 +80,12 @@ export function ExportPanel() {
 
   function csv(p: Prediction): string {
     const m = p.manifest;
+    // Paths and class names come from the user's folders: toCsv defuses any that read as formulas.
     const head = m.task === 'classify' ? ['path', 'prediction', ...m.classNames!.map((c) => `p_${c}`)] : ['path', 'cx', 'cy', 'w', 'h'];
-    const lines = p.rows.map((r) =>
-      (m.task === 'classify' ? [r.path, r.label, ...r.probabilities!.map(String)] : [r.path, ...r.box!.map(String)])
-        .map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : v))
-        .join(','),
+    return toCsv(
+      head,
+      p.rows.map((r) => (m.task === 'classify' ? [r.path, r.label, ...r.probabilities!] : [r.path, ...r.box!])),
     );
-    return [head.join(','), ...lines].join('\n') + '\n';
   }
 
   return (
