@@ -20,7 +20,9 @@ export type EngineErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'DEVICE_LOST'
   | 'GPU_OUT_OF_MEMORY'
-  | 'STORAGE_FULL';
+  | 'STORAGE_FULL'
+  /** A bundle (or one of its entries) larger than the studio opens; the bundle is not read. */
+  | 'BUNDLE_TOO_LARGE';
 
 /** Why a listed file was not used (the import goes on without it). */
 export type SkipCode =

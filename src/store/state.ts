@@ -147,7 +147,8 @@ export interface ResultsSlice {
   loadInspection(key: string): Promise<void>;
   loadPredictions(key: string): Promise<void>;
   exportRun(key: string, includeTeacher: boolean): ReturnType<Remote['exportRun']>;
-  openBundle(bytes: Uint8Array): ReturnType<Remote['openBundle']>;
+  /** The user's file, handed to the worker unread: it checks the size and reads only what it needs. */
+  openBundle(file: Blob): ReturnType<Remote['openBundle']>;
   predictFiles(files: FileWithPath[]): ReturnType<Remote['predictFiles']>;
 }
 

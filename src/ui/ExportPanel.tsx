@@ -59,7 +59,7 @@ export function ExportPanel() {
     setError(null);
     setPrediction(null);
     try {
-      setManifest(await studioStore.getState().openBundle(new Uint8Array(await file.arrayBuffer())));
+      setManifest(await studioStore.getState().openBundle(file));
     } catch (e) {
       setManifest(null);
       setError(toErrorInfo(e));

@@ -2,7 +2,9 @@
  * The experiment the worker runs: one session at a time over the held dataset, with pause and
  * unpause, cancel, a checkpoint flush when the tab is hidden, GPU faults checked before every
  * step, finished runs kept for Inspect and Export, and the memory in use pushed with the events
- * (at most once a second), so the page never polls.
+ * (at most once a second), so the page never polls. Work that must not interleave with a
+ * training step on the GPU (export, opening a bundle, predicting with it) waits for the step in
+ * flight and runs before the next one (`between`), also while paused.
  *
  * Owns: the running session's controls. Runs in the studio worker.
  */
@@ -27,6 +29,9 @@ export class ExperimentRunner {
   private controller: AbortController | null = null;
   private paused: { promise: Promise<void>; release: () => void } | null = null;
   private readonly flushRequest = { requested: false };
+  /** Jobs waiting for the step in flight to end. */
+  private readonly waiting: (() => Promise<void>)[] = [];
+  private wake: (() => void) | null = null;
   /** The spec and dataset of the last experiment run, for exports. */
   last: ExperimentResult | null = null;
 
@@ -41,6 +46,8 @@ export class ExperimentRunner {
   }
 
   async run(spec: unknown, study: Study | null, onEvent: (e: StudioEvent) => void, options: RunOptions = {}): Promise<ExperimentResult> {
+    // An out-of-memory error of an earlier experiment is forgotten once the device has room again.
+    await this.gpu.recover();
     const fault = this.gpu.fault();
     if (fault) throw fault;
     this.controller?.abort();
@@ -59,7 +66,12 @@ export class ExperimentRunner {
         gate: async () => {
           const f = this.gpu.fault();
           if (f) throw f;
-          if (this.paused) await this.paused.promise;
+          await this.drain();
+          while (this.paused) {
+            await Promise.race([this.paused.promise, new Promise<void>((r) => (this.wake = r))]);
+            this.wake = null;
+            await this.drain();
+          }
         },
         classifyError: (e) => this.gpu.classify(e),
         onEvent: (e) => {
@@ -78,7 +90,24 @@ export class ExperimentRunner {
     } finally {
       if (this.controller === controller) this.controller = null;
       this.unpause();
+      await this.drain();
     }
+  }
+
+  /**
+   * Run `job` now, or, while an experiment trains, between two of its steps: the step in flight
+   * ends first and the next waits for the job. Its result or error is the job's own.
+   */
+  between<T>(job: () => Promise<T>): Promise<T> {
+    if (!this.running) return job();
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push(() => job().then(resolve, reject));
+      this.wake?.();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length) await this.waiting.shift()!();
   }
 
   /** The experiment a reload, a crash or a lost GPU interrupted, if any (none while one runs). */

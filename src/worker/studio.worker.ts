@@ -68,11 +68,14 @@ const api = {
     const run = archive.get(key);
     if (!run) throw new EngineError('INVALID_CONFIG', `No trained networks are kept for run ${key}`, key);
     const last = experiments.last;
-    const zip = await exportRun(run, includeTeacher, { resize: last?.spec.data.resize ?? 'stretch', seeds: last?.spec.seeds, dataset: last?.dataset });
+    // While an experiment trains, these wait for the step in flight (see ExperimentRunner.between).
+    const zip = await experiments.between(() =>
+      exportRun(run, includeTeacher, { resize: last?.spec.data.resize ?? 'stretch', seeds: last?.spec.seeds, dataset: last?.dataset }),
+    );
     return Comlink.transfer(zip, [zip.buffer]);
   },
-  openBundle: (bytes: Uint8Array) => bundles.open(bytes),
-  predictFiles: (files: FileWithPath[]) => bundles.predict(files),
+  openBundle: (file: Blob) => experiments.between(() => bundles.open(file)),
+  predictFiles: (files: FileWithPath[]) => experiments.between(() => bundles.predict(files)),
 
   memory: () => gpu.memory(),
 

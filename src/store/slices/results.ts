@@ -31,6 +31,6 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get, deps) => ({
     if (get().predictions?.key === key) set({ predictions: { key, data } });
   },
   exportRun: (key, includeTeacher) => deps.studio().exportRun(key, includeTeacher),
-  openBundle: (bytes) => deps.studio().openBundle(bytes),
+  openBundle: (file) => deps.studio().openBundle(file),
   predictFiles: (files) => deps.studio().predictFiles(files),
 });
