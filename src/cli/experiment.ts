@@ -2,16 +2,18 @@
  * The command line runner: the same spec, the same import code and the same engine as the studio,
  * without a browser, so an experiment made on a laptop reruns unchanged on a GPU server.
  *
- *   npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu]
+ *   npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--list-skipped]
  *
  * Images are read from disk and decoded by the pure-JS decoder behind the same interface the
  * browser uses; `--backend webgpu` runs TensorFlow.js's WebGPU backend through Dawn (the `webgpu`
  * package) on any Vulkan device. Exit codes: 0 all runs done, 2 bad input (spec, folder, data),
- * 3 the experiment finished with failed runs, 130 interrupted.
+ * 3 the experiment finished with failed runs, 130 interrupted. File paths of the dataset are not
+ * printed unless asked (`--list-skipped`): they can name patients, and logs travel further than
+ * the data. results.json records the dataset by its path relative to the spec (or as given).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { listFolder } from '../data/inputFiles-node';
 import { nodeDecoder } from '../data/decode-node';
@@ -23,17 +25,25 @@ import { parseSpec, type ExperimentSpec } from '../core/spec';
 import { experimentOutputs } from '../experiment/outputs';
 import { runSession, studyFromImport } from '../experiment/session';
 
-const USAGE = 'usage: npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--stock-kernels] [--quiet]';
+const USAGE = 'usage: npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--stock-kernels] [--quiet] [--list-skipped]';
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { spec: string; data: string; out: string; backend?: 'cpu' | 'webgpu'; quiet: boolean; stockKernels: boolean } {
+function parseArgs(argv: string[]): {
+  spec: string;
+  data: string;
+  out: string;
+  backend?: 'cpu' | 'webgpu';
+  quiet: boolean;
+  stockKernels: boolean;
+  listSkipped: boolean;
+} {
   const args: Record<string, string | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
     const key = a.slice(2);
-    if (key === 'quiet' || key === 'help' || key === 'stock-kernels') args[key] = true;
+    if (key === 'quiet' || key === 'help' || key === 'stock-kernels' || key === 'list-skipped') args[key] = true;
     else {
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) throw new UsageError(`--${key} needs a value`);
@@ -42,7 +52,7 @@ function parseArgs(argv: string[]): { spec: string; data: string; out: string; b
   }
   if (args.help) throw new UsageError('');
   for (const k of Object.keys(args))
-    if (!['spec', 'data', 'out', 'backend', 'quiet', 'stock-kernels'].includes(k)) throw new UsageError(`unknown option --${k}`);
+    if (!['spec', 'data', 'out', 'backend', 'quiet', 'stock-kernels', 'list-skipped'].includes(k)) throw new UsageError(`unknown option --${k}`);
   for (const k of ['spec', 'data', 'out']) if (typeof args[k] !== 'string') throw new UsageError(`--${k} is required`);
   if (args.backend !== undefined && args.backend !== 'cpu' && args.backend !== 'webgpu')
     throw new UsageError(`--backend must be cpu or webgpu, got "${String(args.backend)}"`);
@@ -53,6 +63,7 @@ function parseArgs(argv: string[]): { spec: string; data: string; out: string; b
     backend: args.backend as 'cpu' | 'webgpu' | undefined,
     quiet: args.quiet === true,
     stockKernels: args['stock-kernels'] === true,
+    listSkipped: args['list-skipped'] === true,
   };
 }
 
@@ -106,6 +117,11 @@ function progress(quiet: boolean, spec: ExperimentSpec) {
   };
 }
 
+/** The dataset as results.json records it: relative to the spec's folder when given absolute, else as given (never expanded). */
+export function datasetPath(data: string, specPath: string): string {
+  return isAbsolute(data) ? relative(dirname(resolve(specPath)), data) || '.' : data;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parseArgs>;
   try {
@@ -146,7 +162,13 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     `layout: ${r.layoutDescription}; ${r.counts.images} usable images, ${r.counts.skipped} skipped${r.classes ? `; classes ${r.classes.map((c) => `${c.name} ${c.count}`).join(', ')}` : ''}`,
   );
-  for (const f of r.files) if (f.status !== 'ok' && f.status !== 'unused') console.log(`  skipped ${f.path}: ${f.status} ${'message' in f ? f.message : ''}`);
+  const skippedCodes = Object.entries(r.byCode).filter(([code]) => r.files.some((f) => f.status === code));
+  if (skippedCodes.length)
+    console.log(
+      `  skipped by code: ${skippedCodes.map(([code, n]) => `${code} ${n}`).join(', ')}${args.listSkipped ? '' : ' (--list-skipped prints their paths)'}`,
+    );
+  if (args.listSkipped)
+    for (const f of r.files) if (f.status !== 'ok' && f.status !== 'unused') console.log(`  skipped ${f.path}: ${f.status} ${'message' in f ? f.message : ''}`);
   if (imported.blocking.length) {
     for (const b of imported.blocking) console.error(`error: ${b.code}${b.subject ? ` (${b.subject})` : ''}: ${b.message}`);
     return 2;
@@ -161,7 +183,10 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   });
   // The same session as the studio's worker: checks, per-seed splits, the scheduler.
-  const result = await runSession(spec, studyFromImport(args.data, imported), { signal: controller.signal, onEvent: progress(args.quiet, spec) });
+  const result = await runSession(spec, studyFromImport(datasetPath(args.data, args.spec), imported), {
+    signal: controller.signal,
+    onEvent: progress(args.quiet, spec),
+  });
   await mkdir(args.out, { recursive: true });
   const outputs = experimentOutputs(result);
   for (const [name, text] of Object.entries(outputs)) await writeFile(join(args.out, name), text);

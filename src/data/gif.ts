@@ -101,7 +101,7 @@ export function decodeGif(b: Uint8Array): RawImage {
     p += n;
   }
   const indices = new Uint8Array(fw * fh);
-  lzwDecode(data, indices, { lsbFirst: true, minCodeSize, earlyChange: 0 });
+  lzwDecode(data, indices, { lsbFirst: true, minCodeSize, earlyChange: 0 }, 'corrupt GIF frame');
 
   const pal = palette!;
   const colours = pal.length / 3;

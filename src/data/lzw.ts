@@ -30,7 +30,7 @@ const MAX_CODES = 4096;
  * `out` is full (no end code, or end code early) returns the shorter count; one that holds more
  * throws DECODE_FAILED.
  */
-export function lzwDecode(src: Uint8Array, out: Uint8Array, d: LzwDialect): number {
+export function lzwDecode(src: Uint8Array, out: Uint8Array, d: LzwDialect, what = 'corrupt LZW data'): number {
   const clear = 1 << d.minCodeSize;
   const eoi = clear + 1;
   const prefix = new Uint16Array(MAX_CODES);
@@ -52,7 +52,7 @@ export function lzwDecode(src: Uint8Array, out: Uint8Array, d: LzwDialect): numb
 
   const emit = (code: number): void => {
     const n = length[code];
-    if (pos + n > limit) throw new DataError('DECODE_FAILED', `more data than the header declares (over ${limit} bytes)`);
+    if (pos + n > limit) throw new DataError('DECODE_FAILED', `${what}: more data than the header declares (over ${limit} bytes)`);
     let c = code;
     for (let i = pos + n - 1; i > pos; i--) {
       out[i] = suffix[c];
@@ -84,7 +84,7 @@ export function lzwDecode(src: Uint8Array, out: Uint8Array, d: LzwDialect): numb
     }
     if (code === eoi) break;
     if (prev < 0) {
-      if (code >= clear) throw new DataError('DECODE_FAILED', `corrupt LZW data: code ${code} before any table entry`);
+      if (code >= clear) throw new DataError('DECODE_FAILED', `${what}: code ${code} before any table entry`);
       emit(code);
     } else if (code < next) {
       emit(code);
@@ -104,7 +104,7 @@ export function lzwDecode(src: Uint8Array, out: Uint8Array, d: LzwDialect): numb
       next++;
       emit(code);
     } else {
-      throw new DataError('DECODE_FAILED', `corrupt LZW data: code ${code} beyond the table (${next})`);
+      throw new DataError('DECODE_FAILED', `${what}: code ${code} beyond the table (${next})`);
     }
     prev = code;
     if (next + d.earlyChange >= 1 << size && size < 12) size++;

@@ -64,7 +64,7 @@ function blockBytes(p: BaseDecoder['parameters']): number {
 class BoundedLzw extends BaseDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
     const out = new Uint8Array(blockBytes(this.parameters));
-    lzwDecode(new Uint8Array(buffer), out, TIFF_LZW);
+    lzwDecode(new Uint8Array(buffer), out, TIFF_LZW, 'corrupt TIFF strip');
     return out.buffer;
   }
 }
