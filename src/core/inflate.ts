@@ -3,7 +3,7 @@
  * entry's size, a TIFF strip), never beyond: the compressed bytes are pushed through a streaming
  * inflater in slices small enough that one slice cannot produce much more than what is still
  * expected (deflate expands at most 1032:1), and the first byte past the declared size ends it.
- * A decompression bomb costs its declared size plus about a megabyte, whatever it would inflate to.
+ * A decompression bomb costs its declared size plus a few megabytes, whatever it would inflate to.
  *
  * The inflater is injected (fflate's `Inflate` or `Unzlib` in the rooms that may import fflate),
  * so this stays plain. Also CRC-32, which zip and PNG use to catch a damaged or edited file.
@@ -25,8 +25,10 @@ export type BoundedInflateResult =
 
 /** Deflate's largest expansion: a 258-byte match costs at least 2 bits. */
 export const DEFLATE_MAX_RATIO = 1032;
-const MIN_SLICE = 1024;
-const MAX_SLICE = 64 * 1024;
+/** Slices of compressed input: small enough that one cannot overshoot by more than `OVERSHOOT`, large enough to be fast. */
+const MIN_SLICE = 4 * 1024;
+const MAX_SLICE = 256 * 1024;
+const OVERSHOOT = 4 * 2 ** 20;
 
 class Overflow extends Error {}
 
@@ -56,9 +58,9 @@ export function inflateBounded(
       const part = parts[p];
       let at = 0;
       do {
-        // Small slices near the end: one slice can never overshoot by more than ~1 MB.
+        // Smaller slices near the end: one slice can never produce much more than what is still expected.
         const room = expected - produced;
-        const slice = Math.max(MIN_SLICE, Math.min(MAX_SLICE, Math.ceil(room / DEFLATE_MAX_RATIO) + MIN_SLICE));
+        const slice = Math.max(MIN_SLICE, Math.min(MAX_SLICE, Math.ceil((room + OVERSHOOT) / DEFLATE_MAX_RATIO)));
         const end = Math.min(part.length, at + slice);
         stream.push(part.subarray(at, end), p === last && end === part.length);
         at = end;

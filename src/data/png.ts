@@ -81,26 +81,32 @@ function unfilter(data: Uint8Array, at: number, rows: number, rowBytes: number, 
   for (let y = 0; y < rows; y++) {
     const f = data[at];
     const row = at + 1;
-    if (f > 4) fail(`corrupt PNG: unknown row filter ${f}`);
-    for (let i = 0; i < rowBytes; i++) {
-      const a = i >= bpp ? data[row + i - bpp] : 0;
-      const b = prev >= 0 ? data[prev + i] : 0;
-      let v = data[row + i];
-      if (f === 1) v += a;
-      else if (f === 2) v += b;
-      else if (f === 3) v += (a + b) >> 1;
-      else if (f === 4) {
-        const c = prev >= 0 && i >= bpp ? data[prev + i - bpp] : 0;
+    const end = row + rowBytes;
+    if (f === 1) {
+      for (let i = row + bpp; i < end; i++) data[i] += data[i - bpp];
+    } else if (f === 2) {
+      if (prev >= 0) for (let i = row, j = prev; i < end; i++, j++) data[i] += data[j];
+    } else if (f === 3) {
+      for (let i = row, j = prev; i < end; i++, j++) {
+        const a = i - row >= bpp ? data[i - bpp] : 0;
+        const b = prev >= 0 ? data[j] : 0;
+        data[i] += (a + b) >> 1;
+      }
+    } else if (f === 4) {
+      for (let i = row, j = prev; i < end; i++, j++) {
+        const left = i - row >= bpp;
+        const a = left ? data[i - bpp] : 0;
+        const b = prev >= 0 ? data[j] : 0;
+        const c = prev >= 0 && left ? data[j - bpp] : 0;
         const p = a + b - c;
         const pa = Math.abs(p - a);
         const pb = Math.abs(p - b);
         const pc = Math.abs(p - c);
-        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        data[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
-      data[row + i] = v;
-    }
+    } else if (f !== 0) fail(`corrupt PNG: unknown row filter ${f}`);
     prev = row;
-    at = row + rowBytes;
+    at = end;
   }
 }
 
@@ -197,6 +203,23 @@ export function decodePng(bytes: Uint8Array): RawImage {
     for (let py = 0; py < p.height; py++) {
       const row = offset + py * (rowBytes + 1) + 1;
       const y = p.y0 + py * p.dy;
+      if (depth === 8 && !pal && !key) {
+        // The common case, without per-sample calls.
+        let d = (y * width + p.x0) * 4;
+        const step = p.dx * 4;
+        for (let px = 0, s = row; px < p.width; px++, s += channels, d += step) {
+          if (channels >= 3) {
+            out[d] = raw[s];
+            out[d + 1] = raw[s + 1];
+            out[d + 2] = raw[s + 2];
+            out[d + 3] = channels === 4 ? raw[s + 3] : 255;
+          } else {
+            out[d] = out[d + 1] = out[d + 2] = raw[s];
+            out[d + 3] = channels === 2 ? raw[s + 1] : 255;
+          }
+        }
+        continue;
+      }
       // Sample i of this row, whatever the packing.
       const sample =
         depth === 8

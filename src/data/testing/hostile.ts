@@ -63,8 +63,8 @@ export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   return cat([be32(data.length), body, be32(crc32(body))]);
 }
 
-export function pngFile(width: number, height: number, chunks: Uint8Array[], colorType = 2, depth = 8): Uint8Array {
-  const ihdr = cat([be32(width), be32(height), [depth, colorType, 0, 0, 0]]);
+export function pngFile(width: number, height: number, chunks: Uint8Array[], colorType = 2, depth = 8, interlace = 0): Uint8Array {
+  const ihdr = cat([be32(width), be32(height), [depth, colorType, 0, 0, interlace]]);
   return cat([[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], pngChunk('IHDR', ihdr), ...chunks, pngChunk('IEND', new Uint8Array())]);
 }
 
