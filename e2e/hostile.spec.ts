@@ -102,14 +102,16 @@ async function importCase(page: Page, root: string, c: HostileCase): Promise<str
   const path = `${name}/A/${c.name}`;
   await page.getByLabel('Dataset folder').setInputFiles(dir);
   return page.evaluate(async (p) => {
-    type S = { importing: unknown; dataset: { report: { files: { path: string; status: string }[] } | null } | null };
+    type S = { importError: { code: string } | null; dataset: { report: { files: { path: string; status: string }[] } | null } | null };
     const store = (window as unknown as { cohortStudio: { store: { getState(): S } } }).cohortStudio.store;
-    for (;;) {
+    for (const t0 = Date.now(); Date.now() - t0 < 60_000;) {
       const s = store.getState();
-      const f = !s.importing && s.dataset?.report?.files.find((x) => x.path === p);
+      const f = s.dataset?.report?.files.find((x) => x.path === p);
       if (f) return f.status;
+      if (s.importError) return `import failed: ${s.importError.code}`;
       await new Promise((r) => setTimeout(r, 20));
     }
+    return 'no report within 60 s';
   }, path);
 }
 
@@ -144,6 +146,8 @@ test('hostile files get their codes without the worker growing, then the same pa
     if (u === `${origin}/` || /\/assets\/(studio|planner)\.worker-[^/]+\.js$/.test(u))
       policies.set(u.replace(/-[\w-]+\.js$/, '.js'), r.headers()['content-security-policy']);
   });
+  const t0 = Date.now();
+  const phase = (name: string) => console.log(`${name}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const errors = await openStudio(page);
   const memory = await WorkerMemory.attach(page);
   const root = mkdtempSync(join(tmpdir(), 'cohort-hostile-'));
@@ -183,6 +187,7 @@ test('hostile files get their codes without the worker growing, then the same pa
   writeFileSync('test-results/hostile-memory.json', JSON.stringify(rows, null, 2));
   console.log(rows.map((r) => `${r.id.padEnd(30)} ${r.got.padEnd(18)} ${String(r.peakMiB).padStart(6)} MiB  ${r.what}`).join('\n'));
 
+  phase('corpus done');
   // The same page still trains the sample data, exports the run and opens its bundle.
   await page.getByRole('tab', { name: 'Data' }).click();
   await page.getByRole('button', { name: 'Try sample data (classification)' }).click();
@@ -193,6 +198,12 @@ test('hostile files get their codes without the worker growing, then the same pa
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(page.getByTestId('experiment-status')).toHaveText('Status: done', { timeout: 300_000 });
   await expect(page.getByTestId('train-error')).toHaveCount(0);
+  phase('trained');
+  // Every screen draws under the policy (a violation would be a console error).
+  for (const tab of ['Compare', 'Inspect', 'History']) {
+    await page.getByRole('tab', { name: tab }).click();
+    await page.waitForTimeout(300);
+  }
   await page.getByRole('tab', { name: 'Export' }).click();
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
   await page.getByLabel('Open bundle').setInputFiles(await dl.path());
@@ -209,6 +220,7 @@ test('hostile files get their codes without the worker growing, then the same pa
     .split('\n');
   expect(lines.slice(1).map((l) => l.slice(0, 2))).toEqual(["'=", "'="]);
   await page.screenshot({ path: 'test-results/screens/hostile-after.png', fullPage: true });
+  phase('exported, opened, predicted');
 
   // The policy is sent on the page and on both workers' scripts, and enforced in each.
   expect(Object.fromEntries(policies)).toEqual({

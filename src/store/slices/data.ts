@@ -27,7 +27,9 @@ export const dataSlice: Slice<DataSlice> = (set, get, deps) => {
       ...(s.subset ? { subset: s.subset } : {}),
     };
   };
-  const onProgress = () => deps.proxy((p: ImportProgress) => set({ importing: p }));
+  // Progress arrives on the callback's own message channel, so its last message can land after the
+  // import's result: once the import is over (importing is null), late progress is dropped.
+  const onProgress = () => deps.proxy((p: ImportProgress) => get().importing && set({ importing: p }));
   return {
     dataset: null,
     importing: null,
