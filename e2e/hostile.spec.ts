@@ -192,8 +192,10 @@ test('hostile files get their codes without the worker growing, then the same pa
   await page.getByRole('tab', { name: 'Data' }).click();
   await page.getByRole('button', { name: 'Try sample data (classification)' }).click();
   await expect(page.getByTestId('dataset-summary')).toContainText('Synthetic data');
-  const hyper = { ...(tinySpec().hyper as Record<string, unknown>), epochs: 1, stepsPerEpoch: 3 };
-  await loadSpec(page, tinySpec({ hyper, methods: ['ml'], seeds: [0] }));
+  // As small as a cohort gets: SwiftShader runs it at seconds per step.
+  const hyper = { ...(tinySpec().hyper as Record<string, unknown>), epochs: 1, stepsPerEpoch: 2, batchSize: 4 };
+  const narrow = { arch: 'resnet18', width: 0.0625 };
+  await loadSpec(page, tinySpec({ hyper, students: [narrow, narrow], methods: ['ml'], seeds: [0] }));
   await expect(page.getByTestId('params-student1')).toBeVisible();
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(page.getByTestId('experiment-status')).toHaveText('Status: done', { timeout: 300_000 });

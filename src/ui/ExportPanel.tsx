@@ -18,6 +18,7 @@ type EnsembleManifest = Awaited<ReturnType<StudioState['openBundle']>>;
 
 export function ExportPanel() {
   const runs = useStudio((s) => s.runs);
+  const training = useStudio((s) => s.status === 'running' || s.status === 'paused');
   const done = runs.filter((r) => r.run && r.status === 'done');
   const [key, setKey] = useState('');
   const [withTeacher, setWithTeacher] = useState(false);
@@ -117,6 +118,11 @@ export function ExportPanel() {
             </button>
           )}
         </div>
+      )}
+      {training && (
+        <p className="hint" data-testid="export-while-training">
+          An experiment is training: export, opening a bundle and predicting wait for its current step, then run before the next one.
+        </p>
       )}
       <h3>Use an exported ensemble</h3>
       <div className="row">
