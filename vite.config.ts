@@ -1,7 +1,11 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { devContentSecurityPolicy, SECURITY_HEADERS } from './src/core/csp';
 
-export default defineConfig({
+// The dev server's inline preamble and styles carry this nonce; the built app has no inline code.
+const DEV_NONCE = 'cohort-studio-dev';
+
+export default defineConfig(({ command }) => ({
   plugins: [react()],
   worker: { format: 'es' },
   // The dev server's dependency scan starts from index.html and does not follow
@@ -13,7 +17,9 @@ export default defineConfig({
   // at start-up, in one bundle with one tfjs-core.
   optimizeDeps: { entries: ['index.html', 'src/worker/*.worker.ts'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  // The no-network promise (src/core/csp.ts) as response headers on the page and the worker scripts.
   // DEV_PORT lets a second checkout (or the dev-server e2e test) run beside the default one.
-  server: { port: Number(process.env.DEV_PORT ?? 5173) },
-  preview: { port: 4173 },
-});
+  server: { port: Number(process.env.DEV_PORT ?? 5173), headers: { ...SECURITY_HEADERS, 'Content-Security-Policy': devContentSecurityPolicy(DEV_NONCE) } },
+  preview: { port: 4173, headers: SECURITY_HEADERS },
+  ...(command === 'serve' ? { html: { cspNonce: DEV_NONCE } } : {}),
+}));

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from './experiment';
 import { tinySpec, writeTileFolder } from './testing';
 
@@ -23,11 +23,19 @@ beforeAll(async () => {
 describe('npm run experiment', () => {
   it('runs 2 methods x 2 seeds on the CPU backend, writes results.json, table.csv and table.md, and repeats exactly', async () => {
     const args = (out: string) => ['--spec', join(dir, 'spec.json'), '--data', join(dir, 'tiles'), '--out', join(dir, out), '--backend', 'cpu', '--quiet'];
+    const log = vi.spyOn(console, 'log');
     expect(await main(args('a'))).toBe(0);
+    const printed = log.mock.calls.map((c) => c.join(' ')).join('\n');
+    log.mockRestore();
+    // The skipped README is counted, its path not printed (not asked for with --list-skipped).
+    expect(printed).toContain('skipped by code: NOT_AN_IMAGE 1');
+    expect(printed).not.toContain('README.txt');
     expect(await main(args('b'))).toBe(0);
     const a = JSON.parse(await readFile(join(dir, 'a', 'results.json'), 'utf8'));
     const b = JSON.parse(await readFile(join(dir, 'b', 'results.json'), 'utf8'));
     expect(a.runs).toHaveLength(4);
+    // The absolute --data path is recorded by the folder's name, never expanded.
+    expect(a.dataset.name).toBe('tiles');
     expect(a.runs.map((r: { method: string; seed: number; status: string }) => `${r.method}:${r.seed}:${r.status}`)).toEqual([
       'ml:0:done',
       'independent:0:done',

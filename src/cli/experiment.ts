@@ -2,7 +2,7 @@
  * The command line runner: the same spec, the same import code and the same engine as the studio,
  * without a browser, so an experiment made on a laptop reruns unchanged on a GPU server or a cluster.
  *
- *   npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu]
+ *   npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--list-skipped]
  *        [--shard i/n] [--resume] [--checkpoints <dir>] [--checkpoint-every <steps>] [--max-runs <n>]
  *   npm run experiment -- merge <part dir> <part dir> … --out <dir>
  *   npm run experiment -- --emit slurm|kubernetes --spec spec.json --data <folder> --out <dir> --parts <n>
@@ -16,6 +16,10 @@
  *
  * Exit codes: 0 all runs done, 2 bad input (spec, folder, data, shard, parts), 3 the experiment
  * finished with failed runs, 130 interrupted (a signal or --max-runs; --resume continues).
+ *
+ * File paths of the dataset are not printed unless asked (`--list-skipped`): they can name
+ * patients, and logs travel further than the data. results.json names the dataset by its folder's
+ * name, never by the path to it.
  *
  * Owns: the command line's options and its use of the session. Imports core, data, engine and
  * experiment; never the worker, the store or the UI.
@@ -48,7 +52,7 @@ import { groupLines, groupSourceOf } from './groupSource';
 const USAGE = `usage:
   npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu]
        [--shard i/n] [--resume] [--checkpoints <dir>] [--checkpoint-every <steps>] [--max-runs <n>]
-       [--require-gpu] [--stock-kernels] [--quiet] [--progress-every <seconds>]
+       [--require-gpu] [--stock-kernels] [--quiet] [--list-skipped] [--progress-every <seconds>]
   npm run experiment -- merge <part dir> <part dir> ... --out <dir>
   npm run experiment -- --emit slurm|kubernetes --spec spec.json --data <folder> --out <dir> --parts <n>
        [--backend webgpu|cpu] [--gpus 1] [--cpus 4] [--mem 32G] [--time 2-00:00:00] [--partition P] [--account A]
@@ -56,7 +60,7 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-const FLAGS = new Set(['quiet', 'help', 'stock-kernels', 'resume', 'require-gpu']);
+const FLAGS = new Set(['quiet', 'help', 'stock-kernels', 'resume', 'require-gpu', 'list-skipped']);
 const RUN_OPTIONS = new Set(['spec', 'data', 'out', 'backend', 'shard', 'checkpoints', 'checkpoint-every', 'max-runs', 'progress-every', ...FLAGS]);
 const EMIT_OPTIONS = new Set([
   'emit',
@@ -124,6 +128,7 @@ interface RunArgs {
   quiet: boolean;
   stockKernels: boolean;
   progressEvery: number;
+  listSkipped: boolean;
 }
 
 function runArgs(args: Record<string, string | true>): RunArgs {
@@ -147,6 +152,7 @@ function runArgs(args: Record<string, string | true>): RunArgs {
     quiet: args.quiet === true,
     stockKernels: args['stock-kernels'] === true,
     progressEvery: intOption(args, 'progress-every', 30, 1),
+    listSkipped: args['list-skipped'] === true,
   };
 }
 
@@ -301,7 +307,13 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     `layout: ${r.layoutDescription}; ${r.counts.images} usable images, ${r.counts.skipped} skipped${r.classes ? `; classes ${r.classes.map((c) => `${c.name} ${c.count}`).join(', ')}` : ''}`,
   );
-  for (const f of r.files) if (f.status !== 'ok' && f.status !== 'unused') console.log(`  skipped ${f.path}: ${f.status} ${'message' in f ? f.message : ''}`);
+  const skippedCodes = Object.entries(r.byCode).filter(([code]) => r.files.some((f) => f.status === code));
+  if (skippedCodes.length)
+    console.log(
+      `  skipped by code: ${skippedCodes.map(([code, n]) => `${code} ${n}`).join(', ')}${args.listSkipped ? '' : ' (--list-skipped prints their paths)'}`,
+    );
+  if (args.listSkipped)
+    for (const f of r.files) if (f.status !== 'ok' && f.status !== 'unused') console.log(`  skipped ${f.path}: ${f.status} ${'message' in f ? f.message : ''}`);
   for (const line of groupLines(r)) console.log(line);
   if (imported.blocking.length) {
     for (const b of imported.blocking) console.error(`error: ${b.code}${b.subject ? ` (${b.subject})` : ''}: ${b.message}`);

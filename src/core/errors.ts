@@ -23,6 +23,8 @@ export type EngineErrorCode =
   | 'STORAGE_FULL'
   /** Another tab of this browser trains: this one may not start, resume, discard or delete meanwhile. */
   | 'TRAINING_ELSEWHERE'
+  /** A bundle (or one of its entries) larger than the studio opens; the bundle is not read. */
+  | 'BUNDLE_TOO_LARGE'
   | WeightsErrorCode;
 
 /**

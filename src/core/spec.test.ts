@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSpec, parseSpec } from './spec';
+import { defaultSpec, nearestName, parseSpec, SPEC_FIELDS, SPEC_LIMITS } from './spec';
 import { SpecError } from './errors';
 
 function issuesOf(v: unknown): string[] {
@@ -39,6 +39,60 @@ describe('experiment spec', () => {
     expect(issuesOf({ version: 1, backend: 'tpu' })).toEqual(['backend']);
     expect(issuesOf({ version: 1, epochs: 3 })).toEqual(['epochs']);
     expect(issuesOf([])).toEqual(['(root)']);
+  });
+
+  it('names each number beyond its stated limit', () => {
+    expect(issuesOf({ version: 1, hyper: { epochs: 1e9 } })).toEqual(['hyper.epochs']);
+    expect(issuesOf({ version: 1, hyper: { teacherEpochs: 1001, stepsPerEpoch: 2e6, batchSize: 4096 } })).toEqual([
+      'hyper.batchSize',
+      'hyper.teacherEpochs',
+      'hyper.stepsPerEpoch',
+    ]);
+    // 2^32 would alias seed 0 in the 32-bit generators.
+    expect(issuesOf({ version: 1, seeds: [0, 2 ** 32] })).toEqual(['seeds[1]']);
+    expect(parseSpec({ version: 1, seeds: [0, 2 ** 32 - 1] }).seeds).toEqual([0, 2 ** 32 - 1]);
+    expect(issuesOf({ version: 1, seeds: Array.from({ length: 101 }, (_, i) => i) })).toEqual(['seeds']);
+    expect(issuesOf({ version: 1, inputSize: 2048 })).toEqual(['inputSize']);
+    expect(
+      issuesOf({
+        version: 1,
+        students: [
+          { arch: 'resnet18', width: 8 },
+          { arch: 'resnet18', width: 0.001 },
+        ],
+      }),
+    ).toEqual(['students[0].width', 'students[1].width']);
+    expect(issuesOf({ version: 1, students: Array.from({ length: 9 }, () => ({ arch: 'resnet18' })) })).toEqual(['students']);
+    expect(issuesOf({ version: 1, hyper: { lr: 100, temperature: 1e6 } })).toEqual(['hyper.lr', 'hyper.temperature']);
+    expect(issuesOf({ version: 1, name: 'x'.repeat(SPEC_LIMITS.nameLength + 1) })).toEqual(['name']);
+  });
+
+  it('an unknown field at any depth is named by its dotted path, with the nearest known name', () => {
+    const issues = (v: unknown) => {
+      try {
+        parseSpec(v);
+      } catch (e) {
+        return (e as SpecError).issues;
+      }
+      return [];
+    };
+    expect(issues({ version: 1, hyper: { learningRate: 0.1 } })).toEqual([{ field: 'hyper.learningRate', message: expect.stringContaining('"lr"') }]);
+    expect(issues({ version: 1, data: { grups: 'x' } })).toEqual([{ field: 'data.grups', message: expect.stringContaining('groups') }]);
+    expect(issues({ version: 1, students: [{ arch: 'resnet18' }, { arch: 'resnet18', widht: 1 }] })).toEqual([
+      { field: 'students[1].widht', message: expect.stringContaining('"width"') },
+    ]);
+    expect(issues({ version: 1, teacher: { arch: 'resnet18', weights: 'a.pth' } })).toEqual([]);
+    expect(issues({ version: 1, teacher: { arch: 'resnet18', weight: 'a.pth' } })).toEqual([{ field: 'teacher.weight', message: expect.stringContaining('"weights"') }]);
+    expect(issues({ version: 1, augment: { hflips: true } })).toEqual([{ field: 'augment.hflips', message: expect.stringContaining('"hflip"') }]);
+    expect(issues({ version: 1, hyper: { batch_size: 8 } })[0].message).toContain('"batchSize"');
+    expect(issues({ version: 1, epoch: 3 })[0]).toEqual({ field: 'epoch', message: expect.stringContaining('known:') });
+  });
+
+  it('suggests a known name only when one is close', () => {
+    expect(nearestName('learningRate', SPEC_FIELDS.hyper)).toBe('lr');
+    expect(nearestName('weight_decay', SPEC_FIELDS.hyper)).toBe('weightDecay');
+    expect(nearestName('tempreature', SPEC_FIELDS.hyper)).toBe('temperature');
+    expect(nearestName('colour', SPEC_FIELDS.augment)).toBeNull();
   });
 
   it('the error message lists every issue', () => {

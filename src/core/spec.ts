@@ -1,7 +1,10 @@
 /**
  * The experiment spec: one versioned JSON document that says what to train (task, data sampling,
  * networks, hyperparameters, methods, seeds, epochs, backend). The studio and the command line read
- * the same spec. `parseSpec` validates a parsed JSON value and names every bad field.
+ * the same spec. `parseSpec` validates a parsed JSON value and names every bad field: a value out of
+ * its stated limits (`SPEC_LIMITS`), and a field the spec does not have, at any depth, by its
+ * dotted path with the nearest known name as a hint (a mistyped `hyper.learningRate` would
+ * otherwise be dropped and the run would silently use the default).
  */
 import {
   MODES,
@@ -19,6 +22,42 @@ import { ARCHS, isArch } from './archs';
 import { SpecError, type SpecIssue } from './errors';
 
 export const SPEC_VERSION = 1;
+
+/**
+ * The fields of each section of a spec. A new field is one line here (then its parsing in
+ * `parseSpec`); any other name is an error naming its dotted path.
+ */
+export const SPEC_FIELDS = {
+  spec: ['version', 'name', 'task', 'data', 'inputSize', 'teacher', 'students', 'hyper', 'augment', 'methods', 'seeds', 'backend'],
+  data: ['subset', 'testShare', 'valShare', 'splitSeed', 'resize', 'groups', 'splitBy'],
+  /** `teacher` and each of `students[k]`. */
+  network: ['arch', 'width', 'weights'],
+  hyper: ['epochs', 'teacherEpochs', 'stepsPerEpoch', 'batchSize', 'lr', 'momentum', 'weightDecay', 'temperature', 'alpha', 'beta', 'gamma', 'tSquared'],
+  augment: ['hflip', 'vflip', 'rotate', 'rot90', 'brightness', 'contrast'],
+} as const satisfies Record<string, readonly string[]>;
+
+/**
+ * The stated limits of a spec's numbers: beyond them an experiment cannot finish in a browser or
+ * on one GPU, or two values would alias (the seeded generators take seeds as 32-bit words, so a
+ * seed of 2^32 would repeat seed 0's runs).
+ */
+export const SPEC_LIMITS = {
+  nameLength: 200,
+  subset: { min: 2, max: 10_000_000 },
+  inputSize: { min: 32, max: 1024 },
+  /** Width multipliers: 1/64 (narrower rounds channels to nothing) to 4. */
+  width: { min: 1 / 64, max: 4 },
+  students: { min: 1, max: 8 },
+  epochs: { min: 1, max: 1000 },
+  stepsPerEpoch: { min: 1, max: 1_000_000 },
+  batchSize: { min: 1, max: 1024 },
+  seeds: { count: 100, max: 2 ** 32 - 1 },
+  lr: { max: 10 },
+  weightDecay: { max: 1 },
+  temperature: { max: 100 },
+  /** alpha, beta and gamma. */
+  lossWeight: { max: 100 },
+} as const;
 
 export interface ExperimentSpec {
   version: 1;
@@ -82,6 +121,14 @@ export function parseSpec(value: unknown): ExperimentSpec {
   const bad = (field: string, message: string) => issues.push({ field, message });
   if (!isObj(value)) throw new SpecError([{ field: '(root)', message: 'must be a JSON object' }]);
   const d = defaultSpec();
+  const L = SPEC_LIMITS;
+  const unknown = (section: string, o: Obj, known: readonly string[]) => {
+    for (const k of Object.keys(o)) {
+      if (known.includes(k)) continue;
+      const hint = nearestName(k, known);
+      bad(section ? `${section}.${k}` : k, `is not a spec field${hint ? `; did you mean "${hint}"?` : `; known: ${known.join(', ')}`}`);
+    }
+  };
   const num = (field: string, v: unknown, fallback: number | undefined, o: { min?: number; max?: number; int?: boolean; gt?: number } = {}): number => {
     if (v === undefined) {
       if (fallback === undefined) bad(field, 'is required');
@@ -110,8 +157,9 @@ export function parseSpec(value: unknown): ExperimentSpec {
       bad(field, 'must be an object like { "arch": "resnet34", "width": 1 }');
       return { arch: '' };
     }
+    unknown(field, v, SPEC_FIELDS.network);
     if (typeof v.arch !== 'string' || !isArch(v.arch)) bad(`${field}.arch`, `unknown architecture ${JSON.stringify(v.arch)}; known: ${ARCHS.join(', ')}`);
-    const width = v.width === undefined ? undefined : num(`${field}.width`, v.width, 1, { gt: 0, max: 4 });
+    const width = v.width === undefined ? undefined : num(`${field}.width`, v.width, 1, L.width);
     const out: NetworkChoice = width === undefined ? { arch: String(v.arch) } : { arch: String(v.arch), width };
     if (v.weights !== undefined) {
       if (typeof v.weights !== 'string' || v.weights.trim() === '' || v.weights.length > 1024)
@@ -122,10 +170,13 @@ export function parseSpec(value: unknown): ExperimentSpec {
   };
 
   if (value.version !== SPEC_VERSION) bad('version', `must be ${SPEC_VERSION}, got ${JSON.stringify(value.version)}`);
+  unknown('', value, SPEC_FIELDS.spec);
   const name = value.name === undefined ? d.name : typeof value.name === 'string' ? value.name : (bad('name', 'must be a string'), d.name);
+  if (name.length > L.nameLength) bad('name', `must be at most ${L.nameLength} characters, got ${name.length}`);
   const task = oneOf('task', value.task, ['classify', 'box'] as const, d.task);
   const data = isObj(value.data) ? value.data : value.data === undefined ? {} : (bad('data', 'must be an object'), {});
-  const subset = data.subset === undefined ? undefined : num('data.subset', data.subset, undefined, { int: true, min: 2 });
+  unknown('data', data, SPEC_FIELDS.data);
+  const subset = data.subset === undefined ? undefined : num('data.subset', data.subset, undefined, { int: true, ...L.subset });
   const testShare = num('data.testShare', data.testShare, d.data.testShare, { gt: 0, max: 0.9 });
   const valShare = num('data.valShare', data.valShare, d.data.valShare, { min: 0, max: 0.5 });
   const splitSeed = oneOf('data.splitSeed', data.splitSeed, ['per-seed', 'fixed'] as const, d.data.splitSeed);
@@ -136,30 +187,34 @@ export function parseSpec(value: unknown): ExperimentSpec {
     else groups = data.groups;
   }
   const splitBy = oneOf('data.splitBy', data.splitBy, ['group', 'image'] as const, d.data.splitBy!);
-  const inputSize = num('inputSize', value.inputSize, d.inputSize, { int: true, min: 32, max: 1024 });
+  const inputSize = num('inputSize', value.inputSize, d.inputSize, { int: true, ...L.inputSize });
   const teacher = value.teacher === undefined ? d.teacher : net('teacher', value.teacher);
   let students = d.students;
   if (value.students !== undefined) {
     if (!Array.isArray(value.students) || value.students.length === 0) {
       bad('students', 'must be a non-empty array of networks');
+    } else if (value.students.length > L.students.max) {
+      bad('students', `must list at most ${L.students.max} networks, got ${value.students.length}`);
     } else students = value.students.map((s, i) => net(`students[${i}]`, s));
   }
   const h = isObj(value.hyper) ? value.hyper : value.hyper === undefined ? {} : (bad('hyper', 'must be an object'), {});
+  unknown('hyper', h, SPEC_FIELDS.hyper);
   const hyper: ExperimentSpec['hyper'] = {
-    epochs: num('hyper.epochs', h.epochs, d.hyper.epochs, { int: true, min: 1 }),
-    batchSize: num('hyper.batchSize', h.batchSize, d.hyper.batchSize, { int: true, min: 1 }),
-    lr: num('hyper.lr', h.lr, d.hyper.lr, { gt: 0 }),
+    epochs: num('hyper.epochs', h.epochs, d.hyper.epochs, { int: true, ...L.epochs }),
+    batchSize: num('hyper.batchSize', h.batchSize, d.hyper.batchSize, { int: true, ...L.batchSize }),
+    lr: num('hyper.lr', h.lr, d.hyper.lr, { gt: 0, ...L.lr }),
     momentum: num('hyper.momentum', h.momentum, d.hyper.momentum, { min: 0, max: 0.999 }),
-    weightDecay: num('hyper.weightDecay', h.weightDecay, d.hyper.weightDecay, { min: 0 }),
-    temperature: num('hyper.temperature', h.temperature, d.hyper.temperature, { gt: 0 }),
-    alpha: num('hyper.alpha', h.alpha, d.hyper.alpha, { min: 0 }),
-    beta: num('hyper.beta', h.beta, d.hyper.beta, { min: 0 }),
-    gamma: num('hyper.gamma', h.gamma, d.hyper.gamma, { min: 0 }),
+    weightDecay: num('hyper.weightDecay', h.weightDecay, d.hyper.weightDecay, { min: 0, ...L.weightDecay }),
+    temperature: num('hyper.temperature', h.temperature, d.hyper.temperature, { gt: 0, ...L.temperature }),
+    alpha: num('hyper.alpha', h.alpha, d.hyper.alpha, { min: 0, ...L.lossWeight }),
+    beta: num('hyper.beta', h.beta, d.hyper.beta, { min: 0, ...L.lossWeight }),
+    gamma: num('hyper.gamma', h.gamma, d.hyper.gamma, { min: 0, ...L.lossWeight }),
     tSquared: h.tSquared === undefined ? false : typeof h.tSquared === 'boolean' ? h.tSquared : (bad('hyper.tSquared', 'must be true or false'), false),
   };
-  if (h.teacherEpochs !== undefined) hyper.teacherEpochs = num('hyper.teacherEpochs', h.teacherEpochs, undefined, { int: true, min: 1 });
-  if (h.stepsPerEpoch !== undefined) hyper.stepsPerEpoch = num('hyper.stepsPerEpoch', h.stepsPerEpoch, undefined, { int: true, min: 1 });
+  if (h.teacherEpochs !== undefined) hyper.teacherEpochs = num('hyper.teacherEpochs', h.teacherEpochs, undefined, { int: true, ...L.epochs });
+  if (h.stepsPerEpoch !== undefined) hyper.stepsPerEpoch = num('hyper.stepsPerEpoch', h.stepsPerEpoch, undefined, { int: true, ...L.stepsPerEpoch });
   const a = isObj(value.augment) ? value.augment : value.augment === undefined ? {} : (bad('augment', 'must be an object'), {});
+  unknown('augment', a, SPEC_FIELDS.augment);
   const flag = (f: string, v: unknown, fb: boolean) => (v === undefined ? fb : typeof v === 'boolean' ? v : (bad(f, 'must be true or false'), fb));
   const augment: AugmentConfig = {
     hflip: flag('augment.hflip', a.hflip, d.augment.hflip),
@@ -187,14 +242,13 @@ export function parseSpec(value: unknown): ExperimentSpec {
   let seeds = d.seeds;
   if (value.seeds !== undefined) {
     if (!Array.isArray(value.seeds) || value.seeds.length === 0) bad('seeds', 'must be a non-empty array of integers');
+    else if (value.seeds.length > L.seeds.count) bad('seeds', `must list at most ${L.seeds.count} seeds, got ${value.seeds.length}`);
     else {
-      seeds = value.seeds.map((s, i) => num(`seeds[${i}]`, s, undefined, { int: true, min: 0 }));
+      seeds = value.seeds.map((s, i) => num(`seeds[${i}]`, s, undefined, { int: true, min: 0, max: L.seeds.max }));
       if (new Set(seeds).size !== seeds.length) bad('seeds', 'must not repeat a seed');
     }
   }
   const backend = oneOf('backend', value.backend, ['auto', 'webgpu', 'webgl', 'cpu'] as const, d.backend);
-  const known = new Set(['version', 'name', 'task', 'data', 'inputSize', 'teacher', 'students', 'hyper', 'augment', 'methods', 'seeds', 'backend']);
-  for (const k of Object.keys(value)) if (!known.has(k)) bad(k, 'is not a spec field');
   if (issues.length) throw new SpecError(issues);
   return {
     version: 1,
@@ -210,6 +264,45 @@ export function parseSpec(value: unknown): ExperimentSpec {
     seeds,
     backend,
   };
+}
+
+/** Words of a field name, lower case: `learningRate` and `learning_rate` give [learning, rate]. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[\s_\-.]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) from a to b. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The known name a mistyped one most likely meant, or null: the same words in another case or
+ * separator (`batch_size`), initials (`learningRate` for `lr`), or a few letters off (`epoch`).
+ */
+export function nearestName(name: string, known: readonly string[]): string | null {
+  const w = words(name);
+  const flat = w.join('');
+  for (const k of known) if (words(k).join('') === flat) return k;
+  if (w.length > 1) for (const k of known) if (k.toLowerCase() === w.map((x) => x[0]).join('')) return k;
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const k of known) {
+    const dist = editDistance(flat, words(k).join(''));
+    if (dist < bestD) [best, bestD] = [k, dist];
+  }
+  return best !== null && bestD <= Math.max(1, Math.floor(Math.min(flat.length, best.length) / 3)) ? best : null;
 }
 
 /** The run config of one (method, seed) of a spec. */

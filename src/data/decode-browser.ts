@@ -1,11 +1,13 @@
 /**
- * The ImageDecoder used in the browser (inside a worker): JPEG, BMP, GIF and WebP through the
+ * The ImageDecoder used in the browser (inside a worker): JPEG, BMP and WebP through the
  * browser's own decoders (createImageBitmap, then an OffscreenCanvas read-back), with
  * `premultiplyAlpha: 'none'` and `colorSpaceConversion: 'none'` so stored values come back
- * unchanged; PNG through fast-png (exact 16-bit reduction, identical to Node); TIFF through geotiff,
- * which browsers cannot decode. The import hands over bytes whose EXIF orientation is reset, and
+ * unchanged; PNG and the first GIF frame through the bounded decoders of png.ts and gif.ts (exact
+ * 16-bit reduction, identical to Node, and never more memory than the header declares); TIFF
+ * through geotiff with bounded strip decoders, as browsers cannot decode it. The import hands over bytes whose EXIF orientation is reset, and
  * asks the browser not to rotate either, so orientation is applied exactly once, by the import.
  */
+import { decodeGif } from './gif';
 import { decodePng } from './png';
 import { decodeTiff } from './tiff';
 import type { ImageDecoder, ImageFormat, RawImage } from './types';
@@ -29,6 +31,7 @@ export const browserDecoder: ImageDecoder = {
   async decode(bytes: Uint8Array, format: ImageFormat): Promise<RawImage> {
     if (format === 'tiff') return decodeTiff(bytes);
     if (format === 'png') return decodePng(bytes);
+    if (format === 'gif') return decodeGif(bytes);
     return decodeNative(bytes, format);
   },
 };

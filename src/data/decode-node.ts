@@ -1,15 +1,15 @@
 /**
- * The pure-JS ImageDecoder used in Node (tests, benchmarks, scripts): JPEG through jpeg-js, PNG
- * through fast-png (png.ts), BMP by hand (bmp.ts), the first GIF frame through omggif, TIFF through
- * geotiff (tiff.ts). WebP is refused with UNSUPPORTED_FORMAT: browsers decode it natively and no
+ * The pure-JS ImageDecoder used in Node (tests, benchmarks, scripts): JPEG through jpeg-js, PNG,
+ * BMP and the first GIF frame by the bounded decoders beside this file (png.ts, bmp.ts, gif.ts),
+ * TIFF through geotiff with bounded strip decoders (tiff.ts). WebP is refused with UNSUPPORTED_FORMAT: browsers decode it natively and no
  * pure-JS decoder is worth its weight here.
  *
  * Despite the name it uses no Node API (no fs, no Buffer), so a worker may fall back on it too.
  * It never applies EXIF orientation: jpeg-js and the others ignore it.
  */
 import jpeg from 'jpeg-js';
-import { GifReader } from 'omggif';
 import { decodeBmp } from './bmp';
+import { decodeGif } from './gif';
 import { decodePng } from './png';
 import { decodeTiff } from './tiff';
 import { DataError } from '../core/errors';
@@ -18,15 +18,8 @@ import type { ImageDecoder, ImageFormat, RawImage } from './types';
 function decodeJpeg(bytes: Uint8Array): RawImage {
   // The import refuses oversized images from the header first; these limits only keep jpeg-js's
   // own (lower) defaults from refusing what the import allowed.
-  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 1000, maxMemoryUsageInMB: 4096 });
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 1000, maxMemoryUsageInMB: 2048 });
   return { width: img.width, height: img.height, data: img.data, sourceBitDepth: 8 };
-}
-
-function decodeGif(bytes: Uint8Array): RawImage {
-  const reader = new GifReader(bytes);
-  const data = new Uint8Array(reader.width * reader.height * 4);
-  reader.decodeAndBlitFrameRGBA(0, data);
-  return { width: reader.width, height: reader.height, data, sourceBitDepth: 8 };
 }
 
 export const nodeDecoder: ImageDecoder = {

@@ -1,8 +1,9 @@
 /**
  * One image file from bytes to pixels, with every check the import makes, in the order it makes
  * them: read, empty, sniff (content decides, not the name), pixel limit from the header (before
- * any decoding), truncation, EXIF orientation read and reset in the bytes handed to the decoder,
- * decode, bit depth. Shared by the import and by inference on dropped images, so both see the same
+ * any decoding), truncation, a JPEG header that claims more pixels than its data can hold (the
+ * other formats' decoders check theirs), EXIF orientation read and reset in the bytes handed to
+ * the decoder, decode, bit depth. Shared by the import and by inference on dropped images, so both see the same
  * pixels for the same file.
  *
  * No DOM, no Node: the decoder is injected.
@@ -10,7 +11,7 @@
 import { applyOrientation, neutralizeOrientation, readOrientation, type Orientation } from './exif';
 import { formatFromExtension } from './paths';
 import { resizeInto, type Placement } from './resize';
-import { sniff, type ImageHeader } from './sniff';
+import { JPEG_MAX_PIXELS_PER_BYTE, sniff, type ImageHeader } from './sniff';
 import { isDataError, type SkipCode } from '../core/errors';
 import type { FileWarning, ImageDecoder, InputFile, RawImage, ResizeMode } from './types';
 
@@ -56,6 +57,12 @@ export async function loadImage(file: InputFile, decoder: ImageDecoder, maxPixel
     };
   }
   if (!h.complete) return { code: 'DECODE_FAILED', message: `truncated ${FORMAT_NAME[h.format]}: the file ends before its image data does` };
+  if (h.scan?.huffman && h.width * h.height > (h.scan.bytes + 64) * JPEG_MAX_PIXELS_PER_BYTE) {
+    return {
+      code: 'DECODE_FAILED',
+      message: `corrupt JPEG: ${h.width} x ${h.height} is more than its ${h.scan.bytes} bytes of image data can hold (a damaged or crafted header)`,
+    };
+  }
   const warnings: FileWarning[] = [];
   const named = formatFromExtension(file.path);
   if (named !== h.format) {

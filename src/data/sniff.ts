@@ -21,6 +21,12 @@ export interface ImageHeader {
   pngColorType?: number;
   /** False when the file ends before the image data does. */
   complete: boolean;
+  /**
+   * JPEG: bytes from the first scan to the end of the file, and whether the entropy coding is
+   * Huffman (whose expansion is bounded; arithmetic coding's is not), so a header that claims more
+   * pixels than its data could hold is refused before the decoder allocates them.
+   */
+  scan?: { bytes: number; huffman: boolean };
 }
 
 export type SniffResult =
@@ -68,6 +74,16 @@ function otherImageFormat(b: Uint8Array): string | null {
 
 type Parsed = Omit<ImageHeader, 'format'> | string;
 
+/** More strips or tiles than a 40-megapixel image cut into 16 x 16 tiles would have: a crafted count. */
+const MAX_TIFF_BLOCKS = 2 ** 20;
+
+/**
+ * Pixels a Huffman-coded JPEG can hold per byte of scan data: every 8 x 8 block costs at least one
+ * bit (its DC code), and progressive end-of-band runs cannot go below that; 4:2:0 colour needs
+ * more. 1024 leaves room for any real file.
+ */
+export const JPEG_MAX_PIXELS_PER_BYTE = 1024;
+
 function parseJpeg(b: Uint8Array): Parsed {
   let i = 2;
   let sof: { width: number; height: number; precision: number; comps: number; marker: number } | null = null;
@@ -109,7 +125,15 @@ function parseJpeg(b: Uint8Array): Parsed {
       }
     }
   }
-  return { width: sof.width, height: sof.height, bitDepth: sof.precision, channels: sof.comps, complete };
+  const huffman = sof.marker < 0xc9;
+  return {
+    width: sof.width,
+    height: sof.height,
+    bitDepth: sof.precision,
+    channels: sof.comps,
+    complete,
+    scan: { bytes: sos >= 0 ? b.length - sos : 0, huffman },
+  };
 }
 
 function parsePng(b: Uint8Array): Parsed {
@@ -228,7 +252,10 @@ function parseTiff(b: Uint8Array): Parsed {
   if (!width || !height) return 'corrupt TIFF: no width or height';
   const bits = entryValue(b, t, ifd.get(TAG.BitsPerSample)) ?? 1;
   const channels = entryValue(b, t, ifd.get(TAG.SamplesPerPixel)) ?? 1;
-  const offsets = entryValues(b, t, ifd.get(TAG.StripOffsets) ?? ifd.get(TAG.TileOffsets));
+  const offsetsEntry = ifd.get(TAG.StripOffsets) ?? ifd.get(TAG.TileOffsets);
+  // tiff.ts checks the count against the image's size; this only keeps a crafted count from costing memory here.
+  if (offsetsEntry && offsetsEntry.count > MAX_TIFF_BLOCKS) return `corrupt TIFF: ${offsetsEntry.count} strips or tiles declared`;
+  const offsets = entryValues(b, t, offsetsEntry);
   const counts = entryValues(b, t, ifd.get(TAG.StripByteCounts) ?? ifd.get(TAG.TileByteCounts));
   let complete = offsets !== null;
   if (offsets && counts) {

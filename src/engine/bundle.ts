@@ -5,10 +5,14 @@
  * the metrics, zipped with fflate. Saving goes through `tf.io.withSaveHandler`, never
  * `downloads://`, which needs `document` and fails in a worker.
  *
- * Also the way back: open a bundle, load its members and run the ensemble on new images.
+ * Also the way back: open a bundle, load its members and run the ensemble on new images. A bundle
+ * someone sent is untrusted input: `openBundle` reads the zip's directory and checks it first
+ * (zip.ts), inflates only the entries it needs (`BUNDLE_ENTRIES`, each within its size cap),
+ * validates `ensemble.json` and every `model.json` against its weights (bundleCheck.ts), and only
+ * then lets TensorFlow.js build the members.
  */
 import * as tf from '@tensorflow/tfjs';
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { strFromU8, strToU8, zipSync } from 'fflate';
 import type { Normalization, RunConfig } from '../core/config';
 import './customLayers';
 import { assembleBatch } from './batch';
@@ -18,6 +22,8 @@ import { EngineError } from '../core/errors';
 import { forgetDisposedGraphs } from './graphCache';
 import type { WeightsSource } from '../core/weights';
 import { interopFiles, interopInput } from './interop/exportFiles';
+import { checkManifest, checkModel } from './bundleCheck';
+import { readZipDirectory, readZipEntry, zipSource, type ZipEntry, type ZipSource } from './zip';
 
 export const BUNDLE_FORMAT = 'cohort-studio-bundle';
 
@@ -195,35 +201,107 @@ export interface OpenedBundle {
   metrics: unknown;
 }
 
-/** Read a bundle made by `makeBundle`; a wrong or damaged file gives a typed error. */
-export async function openBundle(zip: Uint8Array): Promise<OpenedBundle> {
-  let files: Record<string, Uint8Array>;
+const MiB = 2 ** 20;
+
+/** Limits of a bundle the studio opens: the file, its entries and what is inflated in all. */
+export const BUNDLE_LIMITS = { maxFileBytes: 2048 * MiB, maxEntries: 4096, maxTotalBytes: 2048 * MiB };
+
+/**
+ * The entries `openBundle` reads, by path under the bundle's root, with the most each may declare.
+ * One line per kind; anything else in the zip (other exports' files, a __MACOSX folder) is never
+ * inflated.
+ */
+export const BUNDLE_ENTRIES: { pattern: RegExp; maxBytes: number }[] = [
+  { pattern: /^ensemble\.json$/, maxBytes: 1 * MiB },
+  { pattern: /^(config|metrics)\.json$/, maxBytes: 16 * MiB },
+  { pattern: /^[A-Za-z0-9_-]{1,64}\/model\.json$/, maxBytes: 64 * MiB },
+  { pattern: /^[A-Za-z0-9_-]{1,64}\/weights\.bin$/, maxBytes: 1536 * MiB },
+];
+
+const badBundle = (message: string, subject: string) => new EngineError('INVALID_CONFIG', message, subject);
+
+function parseJson(bytes: Uint8Array, path: string): unknown {
   try {
-    files = unzipSync(zip);
+    return JSON.parse(strFromU8(bytes));
   } catch (e) {
-    throw new EngineError('INVALID_CONFIG', `This file is not a zip bundle: ${e instanceof Error ? e.message : String(e)}`, 'bundle');
+    throw badBundle(`${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, path);
   }
+}
+
+/** Read a bundle made by `makeBundle` (bytes, or the user's File read by slices); a wrong, damaged or crafted file gives a typed error. */
+export async function openBundle(zip: Uint8Array | Blob, limits = BUNDLE_LIMITS): Promise<OpenedBundle> {
+  const src: ZipSource = zipSource(zip);
+  const entries = await readZipDirectory(src, limits).catch((e: unknown) => {
+    if (e instanceof EngineError) throw e;
+    throw badBundle(`This file is not a zip bundle: ${e instanceof Error ? e.message : String(e)}`, 'bundle');
+  });
   // Accept a bundle zipped with an enclosing folder.
-  const manifestPath = Object.keys(files).find((p) => p === 'ensemble.json' || p.endsWith('/ensemble.json'));
-  if (!manifestPath) throw new EngineError('INVALID_CONFIG', 'The bundle has no ensemble.json: it was not made by Cohort Studio', 'ensemble.json');
-  const root = manifestPath.slice(0, manifestPath.length - 'ensemble.json'.length);
-  const manifest = JSON.parse(strFromU8(files[manifestPath])) as EnsembleManifest;
-  if (manifest.format !== BUNDLE_FORMAT)
-    throw new EngineError('INVALID_CONFIG', `ensemble.json has format ${String(manifest.format)}, expected ${BUNDLE_FORMAT}`, 'ensemble.json');
+  const manifestEntry = entries.find((e) => e.name === 'ensemble.json') ?? entries.find((e) => /^[^/]+\/ensemble\.json$/.test(e.name));
+  if (!manifestEntry) throw new EngineError('INVALID_CONFIG', 'The bundle has no ensemble.json: it was not made by Cohort Studio', 'ensemble.json');
+  const root = manifestEntry.name.slice(0, manifestEntry.name.length - 'ensemble.json'.length);
+  const wanted = new Map<string, ZipEntry>();
+  let total = 0;
+  for (const e of entries) {
+    if (!e.name.startsWith(root)) continue;
+    const rel = e.name.slice(root.length);
+    const kind = BUNDLE_ENTRIES.find((k) => k.pattern.test(rel));
+    if (!kind) continue;
+    if (e.size > kind.maxBytes) {
+      throw new EngineError('BUNDLE_TOO_LARGE', `${rel} declares ${(e.size / MiB).toFixed(1)} MiB, over the ${kind.maxBytes / MiB} MiB it may have`, rel);
+    }
+    total += e.size;
+    wanted.set(rel, e);
+  }
+  if (total > limits.maxTotalBytes) {
+    throw new EngineError(
+      'BUNDLE_TOO_LARGE',
+      `The bundle's entries declare ${(total / MiB).toFixed(0)} MiB in all, over ${limits.maxTotalBytes / MiB} MiB`,
+      'bundle',
+    );
+  }
+  const read = async (rel: string): Promise<Uint8Array | null> => {
+    const e = wanted.get(rel);
+    return e ? readZipEntry(src, e) : null;
+  };
+  const manifestValue = parseJson((await read('ensemble.json'))!, 'ensemble.json');
+  if ((manifestValue as { format?: unknown } | null)?.format !== BUNDLE_FORMAT) {
+    throw new EngineError(
+      'INVALID_CONFIG',
+      `ensemble.json has format ${String((manifestValue as { format?: unknown } | null)?.format)}, expected ${BUNDLE_FORMAT}`,
+      'ensemble.json',
+    );
+  }
+  checkManifest(manifestValue);
+  const manifest = manifestValue as EnsembleManifest;
+  const outputs = manifest.task === 'classify' ? manifest.classNames!.length : 4;
+  // Every member is checked before any is built: a bad one allocates nothing.
+  const checked = [];
+  for (const m of manifest.members) {
+    const json = await read(`${m.path}/model.json`);
+    const weights = wanted.get(`${m.path}/weights.bin`);
+    if (!json || !weights) throw new EngineError('INVALID_CONFIG', `The bundle lacks ${m.path}/model.json or weights.bin`, m.path);
+    checked.push({
+      path: m.path,
+      model: checkModel(m.path, parseJson(json, `${m.path}/model.json`), weights.size, { inputSize: manifest.inputSize, outputs }),
+    });
+  }
   const members: tf.LayersModel[] = [];
   try {
-    for (const m of manifest.members) {
-      const json = files[`${root}${m.path}/model.json`];
-      const weights = files[`${root}${m.path}/weights.bin`];
-      if (!json || !weights) throw new EngineError('INVALID_CONFIG', `The bundle lacks ${m.path}/model.json or weights.bin`, m.path);
-      members.push(await modelFromFiles({ 'model.json': json, 'weights.bin': weights }));
+    for (const c of checked) {
+      const w = (await read(`${c.path}/weights.bin`))!;
+      const whole = w.byteOffset === 0 && w.byteLength === w.buffer.byteLength;
+      const buffer = (whole ? w.buffer : w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength)) as ArrayBuffer;
+      members.push(await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: c.model.modelTopology, weightSpecs: c.model.weightSpecs, weightData: buffer })));
     }
   } catch (e) {
     for (const m of members) m.dispose();
     throw e;
   }
-  const parse = (p: string) => (files[`${root}${p}`] ? JSON.parse(strFromU8(files[`${root}${p}`])) : null);
-  return { manifest, members, config: parse('config.json'), metrics: parse('metrics.json') };
+  const parse = async (p: string) => {
+    const b = await read(p);
+    return b ? parseJson(b, p) : null;
+  };
+  return { manifest, members, config: await parse('config.json'), metrics: await parse('metrics.json') };
 }
 
 /** Free an opened bundle's networks. */

@@ -86,6 +86,32 @@ describe('checkpoints', () => {
     expect((await store.load('ml:1'))!.gen).toBe(1);
   });
 
+  it('pruning after a torn write keeps the two newest valid generations', async () => {
+    const files = new MemoryFileStore();
+    await new CheckpointStore(files).save(await fakeCheckpoint('kd:1', 30));
+    await new CheckpointStore(files).save(await fakeCheckpoint('kd:1', 31));
+    // A crash while writing generation 3: its blob is torn, its header and the pointer never land.
+    const torn = await fakeCheckpoint('kd:1', 32);
+    files.files.set('checkpoints/kd_1/gen-3.bin', torn.blob.slice(0, 100));
+    // After a reload (a fresh store), the next save must not push out generation 2 for the torn 3.
+    const store = new CheckpointStore(files);
+    expect((await store.load('kd:1'))!.meta.globalStep).toBe(31);
+    await store.save(await fakeCheckpoint('kd:1', 33));
+    const bins = () =>
+      Array.from(files.files.keys())
+        .filter((k) => k.endsWith('.bin'))
+        .sort();
+    expect(bins()).toEqual(['checkpoints/kd_1/gen-2.bin', 'checkpoints/kd_1/gen-4.bin']);
+    // The newest is damaged afterwards: the previous valid generation is still there to fall back on.
+    files.files.get('checkpoints/kd_1/gen-4.bin')![200] ^= 0xff;
+    const cp = await store.load('kd:1');
+    expect(cp).toMatchObject({ gen: 2, fellBack: true });
+    expect(cp!.meta.globalStep).toBe(31);
+    // After the next reload, the damaged generation 4 (header landed, bytes disagree) is pruned the same way.
+    await new CheckpointStore(files).save(await fakeCheckpoint('kd:1', 34));
+    expect(bins()).toEqual(['checkpoints/kd_1/gen-2.bin', 'checkpoints/kd_1/gen-5.bin']);
+  });
+
   it('a full disk gives STORAGE_FULL and leaves the previous checkpoint as the latest', async () => {
     const files = new MemoryFileStore();
     const store = new CheckpointStore(files);

@@ -5,8 +5,10 @@
  * reach the same numbers as if it had never stopped.
  *
  * A checkpoint is a small JSON header and one binary blob of float32 tensors. `CheckpointStore`
- * keeps two generations per run: the new one is written beside the previous one and becomes the
- * latest only once it is complete; a corrupt or partial latest falls back to the previous good one.
+ * keeps two valid generations per run: the new one is written beside the previous one and becomes
+ * the latest only once it is complete; a corrupt or partial latest falls back to the previous good
+ * one. Pruning after a save keeps the newest valid older generation, so the leftovers of a torn
+ * write (a crash mid-write leaves a newer but broken generation) never push out the good one.
  * The store works over a `FileStore` (memory, OPFS in the browser, the disk in Node).
  * No DOM.
  */
@@ -175,6 +177,9 @@ function isQuotaError(e: unknown): boolean {
 }
 
 export class CheckpointStore {
+  /** Generations known to be whole (written here, or read back and checked), by `key/gen`. */
+  private readonly known = new Map<string, boolean>();
+
   constructor(
     readonly files: FileStore,
     readonly root = 'checkpoints',
@@ -195,18 +200,26 @@ export class CheckpointStore {
   }
 
   /**
-   * Write `cp` as a new generation, then point `latest` at it, then drop generations older than
-   * the previous one. A full disk gives a typed STORAGE_FULL error and leaves the previous
-   * checkpoint as the latest.
+   * Write `cp` as a new generation, then point `latest` at it, then drop every other generation
+   * but the newest valid one before it (torn or corrupt ones go too). A full disk gives a typed
+   * STORAGE_FULL error and leaves the previous checkpoint as the latest.
    */
   async save(cp: Checkpoint): Promise<number> {
-    const dir = this.dir(cp.meta.key);
-    const gens = await this.generations(cp.meta.key);
+    const key = cp.meta.key;
+    const dir = this.dir(key);
+    const gens = await this.generations(key);
     const gen = (gens[0] ?? 0) + 1;
+    let previous: number | null = null;
+    for (const g of gens) {
+      if (await this.isValid(key, g)) {
+        previous = g;
+        break;
+      }
+    }
     try {
       await this.files.write(`${dir}/gen-${gen}.bin`, cp.blob);
       await this.files.write(`${dir}/gen-${gen}.json`, enc.encode(JSON.stringify(cp.meta)));
-      await this.files.write(`${dir}/latest.json`, enc.encode(JSON.stringify({ gen, previous: gens[0] ?? null })));
+      await this.files.write(`${dir}/latest.json`, enc.encode(JSON.stringify({ gen, previous })));
     } catch (e) {
       await this.files.remove(`${dir}/gen-${gen}.bin`).catch(() => {});
       await this.files.remove(`${dir}/gen-${gen}.json`).catch(() => {});
@@ -219,11 +232,25 @@ export class CheckpointStore {
       }
       throw e;
     }
-    for (const old of gens.slice(1)) {
+    this.known.set(`${key}/${gen}`, true);
+    for (const old of gens) {
+      if (old === previous) continue;
       await this.files.remove(`${dir}/gen-${old}.bin`).catch(() => {});
       await this.files.remove(`${dir}/gen-${old}.json`).catch(() => {});
+      this.known.delete(`${key}/${old}`);
     }
     return gen;
+  }
+
+  /** Whether generation `gen` of `key` is whole; read and checked once, then remembered. */
+  private async isValid(key: string, gen: number): Promise<boolean> {
+    const id = `${key}/${gen}`;
+    let ok = this.known.get(id);
+    if (ok === undefined) {
+      ok = (await this.readGen(key, gen)) !== null;
+      this.known.set(id, ok);
+    }
+    return ok;
   }
 
   private async readGen(key: string, gen: number): Promise<Checkpoint | null> {
@@ -260,6 +287,7 @@ export class CheckpointStore {
   }
 
   async remove(key: string): Promise<void> {
+    for (const k of this.known.keys()) if (k.startsWith(`${key}/`)) this.known.delete(k);
     for (const f of await this.files.list(`${this.dir(key)}/`)) await this.files.remove(f);
   }
 

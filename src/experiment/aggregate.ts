@@ -11,6 +11,7 @@ import { MODE_LABELS, type Mode } from '../core/config';
 import type { BoxMetrics, ClassMetrics } from '../core/metrics';
 import type { Evaluation } from '../core/records';
 import type { Cell, ResultsTable, RunRecord, TableRow } from '../core/results';
+import { toCsv, type CsvValue } from '../core/csv';
 import { mean, pairedTTest, sampleStd } from '../core/stats';
 
 export function headline(m: ClassMetrics | BoxMetrics | undefined): number | null {
@@ -148,31 +149,15 @@ export function tableMarkdown(t: ResultsTable, digits = 3): string {
   return [head, sep, ...body, ...notes].join('\n') + '\n';
 }
 
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** One line per (row, method): mean, std, n, p against KD, star, and the per-seed values. */
 export function tableCsv(t: ResultsTable): string {
-  const lines = [['row', 'method', 'metric', 'mean', 'std', 'n', 'p_vs_kd', 'star', ...t.seeds.map((s) => `seed_${s}`)].join(',')];
+  const rows: CsvValue[][] = [];
   for (const r of t.rows) {
     for (const m of t.methods) {
       const c = r.cells[m];
       if (!c) continue;
-      lines.push(
-        [
-          csvField(r.label),
-          csvField(MODE_LABELS[m]),
-          r.metric ?? t.metric,
-          String(c.mean),
-          Number.isNaN(c.std) ? '' : String(c.std),
-          String(c.n),
-          c.vsKD ? String(c.vsKD.p) : '',
-          c.star ? '*' : '',
-          ...c.values.map((v) => (v === null ? '' : String(v))),
-        ].join(','),
-      );
+      rows.push([r.label, MODE_LABELS[m], r.metric ?? t.metric, c.mean, c.std, c.n, c.vsKD ? c.vsKD.p : null, c.star ? '*' : '', ...c.values]);
     }
   }
-  return lines.join('\n') + '\n';
+  return toCsv(['row', 'method', 'metric', 'mean', 'std', 'n', 'p_vs_kd', 'star', ...t.seeds.map((s) => `seed_${s}`)], rows);
 }

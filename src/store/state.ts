@@ -187,7 +187,8 @@ export interface ResultsSlice {
   loadPredictions(key: string): Promise<void>;
   /** Export a finished run of the experiment shown. */
   exportRun(key: string, includeTeacher: boolean): ReturnType<Remote['exportRun']>;
-  openBundle(bytes: Uint8Array): ReturnType<Remote['openBundle']>;
+  /** The user's file, handed to the worker unread: it checks the size and reads only what it needs. */
+  openBundle(file: Blob): ReturnType<Remote['openBundle']>;
   predictFiles(files: FileWithPath[]): ReturnType<Remote['predictFiles']>;
   /** A results.json opened from disk (a command line run, a merged cluster experiment), shown in Compare. */
   openedResults: { name: string; result: ExperimentResult } | null;

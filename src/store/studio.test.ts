@@ -365,6 +365,15 @@ describe('studio store: data and configuration', () => {
     expect(w.calls.filter((c) => c.name === 'importFiles').pop()!.args[1]).toMatchObject({ groups: { kind: 'csv', name: 'patients.csv' }, splitBy: 'image' });
   });
 
+  it("a progress message that lands after the import's result does not bring the progress bar back", async () => {
+    const { store, w } = setup();
+    await store.getState().importFiles([]);
+    // The worker's last progress callback, delivered late on its own channel.
+    const onProgress = w.calls.find((c) => c.name === 'importFiles')!.args[2] as (p: unknown) => void;
+    onProgress({ phase: 'decoding', done: 5, total: 5 });
+    expect(store.getState().importing).toBeNull();
+  });
+
   it('a loaded spec replaces the configuration; a bad one names its fields', () => {
     const { store } = setup();
     expect(store.getState().loadSpecText(JSON.stringify({ version: 1, hyper: { lr: -1 } }))).toMatch(/hyper\.lr/);

@@ -6,6 +6,7 @@
  */
 import { useState } from 'react';
 import { unzipSync } from 'fflate';
+import { toCsv } from '../core/csv';
 import { toErrorInfo, type ErrorInfo } from '../core/errors';
 import { withPath, type FileWithPath } from '../data/inputFiles';
 import type { Thumbnail } from '../data/summary';
@@ -18,6 +19,7 @@ type EnsembleManifest = Awaited<ReturnType<StudioState['openBundle']>>;
 
 export function ExportPanel() {
   const runs = useStudio((s) => s.runs);
+  const training = useStudio((s) => s.status === 'running' || s.status === 'paused');
   const done = runs.filter((r) => r.run && r.status === 'done');
   const [key, setKey] = useState('');
   const [withTeacher, setWithTeacher] = useState(false);
@@ -59,7 +61,7 @@ export function ExportPanel() {
     setError(null);
     setPrediction(null);
     try {
-      setManifest(await studioStore.getState().openBundle(new Uint8Array(await file.arrayBuffer())));
+      setManifest(await studioStore.getState().openBundle(file));
     } catch (e) {
       setManifest(null);
       setError(toErrorInfo(e));
@@ -80,13 +82,12 @@ export function ExportPanel() {
 
   function csv(p: Prediction): string {
     const m = p.manifest;
+    // Paths and class names come from the user's folders: toCsv defuses any that read as formulas.
     const head = m.task === 'classify' ? ['path', 'prediction', ...m.classNames!.map((c) => `p_${c}`)] : ['path', 'cx', 'cy', 'w', 'h'];
-    const lines = p.rows.map((r) =>
-      (m.task === 'classify' ? [r.path, r.label, ...r.probabilities!.map(String)] : [r.path, ...r.box!.map(String)])
-        .map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : v))
-        .join(','),
+    return toCsv(
+      head,
+      p.rows.map((r) => (m.task === 'classify' ? [r.path, r.label, ...r.probabilities!] : [r.path, ...r.box!])),
     );
-    return [head.join(','), ...lines].join('\n') + '\n';
   }
 
   return (
@@ -118,6 +119,11 @@ export function ExportPanel() {
             </button>
           )}
         </div>
+      )}
+      {training && (
+        <p className="hint" data-testid="export-while-training">
+          An experiment is training: export, opening a bundle and predicting wait for its current step, then run before the next one.
+        </p>
       )}
       <h3>Use an exported ensemble</h3>
       <div className="row">

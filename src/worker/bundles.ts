@@ -58,10 +58,11 @@ export async function exportRun(
 export class OpenedBundles {
   private opened: OpenedBundle | null = null;
 
-  async open(bytes: Uint8Array): Promise<EnsembleManifest> {
+  /** Open the user's file (read by slices, checked before anything is inflated; see engine/bundle). */
+  async open(file: Blob): Promise<EnsembleManifest> {
     if (this.opened) closeBundle(this.opened);
     this.opened = null;
-    this.opened = await openBundle(bytes);
+    this.opened = await openBundle(file);
     return this.opened.manifest;
   }
 

@@ -41,7 +41,7 @@ class ProfileLocks implements Locks {
   }
 }
 
-const noGpu = { fault: () => null, classify: () => null, memory: () => ({ numTensors: 0, numBytes: 0, gpuBytes: null }) } as never;
+const noGpu = { recover: async () => true, fault: () => null, classify: () => null, memory: () => ({ numTensors: 0, numBytes: 0, gpuBytes: null }) } as never;
 const persistent = { opfs: true, createWritable: true, locks: true, persistent: true };
 
 /** A tab's studio worker over the profile's storage, history and locks. */
@@ -193,5 +193,54 @@ describe('one trainer per browser profile', () => {
     await waiting;
     expect(await second.runner.elsewhere()).toBeNull();
     expect((await second.runner.run({ ...spec, methods: ['ml'] }, study(), () => {})).status).toBe('done');
+  });
+});
+
+/** Several steps in one run, so that work can wait between two of them. */
+const stepsSpec = defaultSpec({
+  inputSize: 32,
+  students: [tiny, tiny],
+  hyper: { ...defaultSpec().hyper, epochs: 1, stepsPerEpoch: 4, batchSize: 4 },
+  methods: ['ml'],
+  seeds: [0],
+});
+
+describe('the experiment runner', () => {
+  it('work asked for while training (export, open, predict) runs between two steps, never during one', async () => {
+    const runner = tab(new MemoryFileStore()).runner;
+    const log: string[] = [];
+    let asked: Promise<string> | null = null;
+    await runner.run(stepsSpec, studyFromSample('classify', 16, 32), (e) => {
+      if (e.type !== 'train' || e.event.type !== 'step') return;
+      log.push(`step ${e.event.step}`);
+      if (e.event.step === 0 && !asked) {
+        // Asked during the first step: it must wait for that step to end and finish before the next.
+        asked = runner.between(async () => {
+          log.push('job start');
+          await new Promise((r) => setTimeout(r, 30));
+          log.push('job end');
+          return 'exported';
+        });
+        log.push('asked');
+      }
+    });
+    expect(await asked).toBe('exported');
+    expect(log.slice(0, 5)).toEqual(['step 0', 'asked', 'job start', 'job end', 'step 1']);
+    // Nothing running: the job runs at once.
+    expect(await runner.between(async () => 'now')).toBe('now');
+  });
+
+  it('a paused experiment still serves queued work', async () => {
+    const runner = tab(new MemoryFileStore()).runner;
+    let served: Promise<string> | null = null;
+    const done = runner.run(stepsSpec, studyFromSample('classify', 16, 32), (e) => {
+      if (e.type === 'train' && e.event.type === 'step' && e.event.step === 0 && !served) {
+        runner.pause();
+        served = runner.between(async () => 'served while paused');
+        void served.then(() => runner.unpause());
+      }
+    });
+    await done;
+    expect(await served).toBe('served while paused');
   });
 });

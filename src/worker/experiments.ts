@@ -4,7 +4,9 @@
  * cancel, a checkpoint flush when the tab is hidden, GPU faults checked before every step, the
  * disk it needs checked first, each finished run kept in storage for Inspect and Export, the
  * History record written before the journal goes, and the memory in use pushed with the events
- * (at most once a second), so the page never polls.
+ * (at most once a second), so the page never polls. Work that must not interleave with a
+ * training step on the GPU (export, opening a bundle, predicting with it) waits for the step in
+ * flight and runs before the next one (`between`), also while paused.
  *
  * Owns: the running session's controls and the interrupted experiment's (resume, discard, delete
  * checkpoints). Runs in the studio worker.
@@ -44,6 +46,9 @@ export class ExperimentRunner {
   private readonly flushRequest = { requested: false };
   /** The id of the experiment running now. */
   current: string | null = null;
+  /** Jobs waiting for the step in flight to end. */
+  private readonly waiting: (() => Promise<void>)[] = [];
+  private wake: (() => void) | null = null;
 
   constructor(
     readonly storage: SessionStorage,
@@ -67,6 +72,8 @@ export class ExperimentRunner {
   }
 
   private async runHeld(spec: unknown, study: Study | null, onEvent: (e: StudioEvent) => void, options: RunOptions): Promise<ExperimentResult> {
+    // An out-of-memory error of an earlier experiment is forgotten once the device has room again.
+    await this.gpu.recover();
     const fault = this.gpu.fault();
     if (fault) throw fault;
     const previous = await this.storage.journal.read();
@@ -96,7 +103,12 @@ export class ExperimentRunner {
         gate: async () => {
           const f = this.gpu.fault();
           if (f) throw f;
-          if (this.paused) await this.paused.promise;
+          await this.drain();
+          while (this.paused) {
+            await Promise.race([this.paused.promise, new Promise<void>((r) => (this.wake = r))]);
+            this.wake = null;
+            await this.drain();
+          }
         },
         classifyError: (e) => this.gpu.classify(e),
         onEvent: (e) => {
@@ -115,7 +127,24 @@ export class ExperimentRunner {
       if (this.controller === controller) this.controller = null;
       this.current = null;
       this.unpause();
+      await this.drain();
     }
+  }
+
+  /**
+   * Run `job` now, or, while an experiment trains, between two of its steps: the step in flight
+   * ends first and the next waits for the job. Its result or error is the job's own.
+   */
+  between<T>(job: () => Promise<T>): Promise<T> {
+    if (!this.running) return job();
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push(() => job().then(resolve, reject));
+      this.wake?.();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length) await this.waiting.shift()!();
   }
 
   /** The experiment a reload, a crash or a lost GPU interrupted, if any (none while one runs, here or in another tab). */

@@ -1,7 +1,9 @@
 /**
  * The worker's compute backend: WebGPU, else WebGL, else the CPU, with the reason each preferred
  * one failed; the engine's fast WebGPU kernels; and the watch on the GPU device, which turns a lost
- * device or an out-of-memory error into a typed error at the next step.
+ * device or an out-of-memory error into a typed error at the next step. An out-of-memory state
+ * is cleared once the device shows it has room again (`recover`, before each experiment), so
+ * lowering the batch size and training again works without a reload; a lost device is not.
  *
  * Owns: backend choice, device and memory watch, memory in use. Runs in the studio worker.
  */
@@ -16,6 +18,10 @@ export class Gpu {
   private pending: Promise<BackendReport> | null = null;
   private deviceLost: string | null = null;
   private outOfMemory: string | null = null;
+  private watched: GPUDevice | null = null;
+
+  /** Bytes the recovery probe allocates: a small share of what one training step needs. */
+  static readonly PROBE_BYTES = 16 * 2 ** 20;
 
   /**
    * Use the first backend of `preferred` that runs; the same report again once one is chosen.
@@ -68,6 +74,29 @@ export class Gpu {
     return null;
   }
 
+  /**
+   * Clear an out-of-memory state when the device has recovered: once the queue is idle, a probe
+   * buffer is created inside an 'out-of-memory' error scope; no error means the memory is back.
+   * Returns whether the GPU is fit to train (a lost device never is).
+   */
+  async recover(): Promise<boolean> {
+    if (this.deviceLost) return false;
+    if (!this.outOfMemory) return true;
+    const device = this.watched;
+    if (!device) return false;
+    try {
+      await device.queue.onSubmittedWorkDone();
+      device.pushErrorScope('out-of-memory');
+      const probe = device.createBuffer({ size: Gpu.PROBE_BYTES, usage: 0x80 /* GPUBufferUsage.STORAGE, a constant Node lacks */ });
+      const error = await device.popErrorScope();
+      probe.destroy();
+      if (error === null) this.outOfMemory = null;
+    } catch {
+      // A device that cannot even run the probe has not recovered.
+    }
+    return this.outOfMemory === null && this.deviceLost === null;
+  }
+
   /** A run's error as a GPU fault, where it is one (a lost device can surface as a mapAsync abort first). */
   classify(e: unknown): { code: ErrorCode; message: string } | null {
     const f = this.fault();
@@ -94,9 +123,10 @@ export class Gpu {
     return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
   }
 
-  private watchDevice(): void {
-    const device = this.device();
+  /** Watch `device` for loss and out-of-memory errors (the backend's own device; a fake in tests). */
+  watchDevice(device: GPUDevice | null = this.device()): void {
     if (!device) return;
+    this.watched = device;
     device.lost.then((info) => {
       this.deviceLost = `${info.reason === 'destroyed' ? 'The GPU device was destroyed' : 'The GPU device was lost'}${info.message ? `: ${info.message}` : ''}`;
     });

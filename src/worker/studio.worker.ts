@@ -91,11 +91,14 @@ const api = {
     const run = await archive.get(id, key);
     if (!run) throw new EngineError('INVALID_CONFIG', `No trained networks are kept for run ${key}`, key);
     const context = await archive.context(id);
-    const zip = await exportRun(run, includeTeacher, { resize: context?.resize ?? 'stretch', seeds: context?.seeds, dataset: context?.dataset });
+    // While an experiment trains, these wait for the step in flight (see ExperimentRunner.between).
+    const zip = await experiments.between(() =>
+      exportRun(run, includeTeacher, { resize: context?.resize ?? 'stretch', seeds: context?.seeds, dataset: context?.dataset }),
+    );
     return Comlink.transfer(zip, [zip.buffer]);
   },
-  openBundle: (bytes: Uint8Array) => bundles.open(bytes),
-  predictFiles: (files: FileWithPath[]) => bundles.predict(files),
+  openBundle: (file: Blob) => experiments.between(() => bundles.open(file)),
+  predictFiles: (files: FileWithPath[]) => experiments.between(() => bundles.predict(files)),
 
   memory: () => gpu.memory(),
 

@@ -45,7 +45,7 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get, deps) => ({
     if (!id) return Promise.reject({ name: 'EngineError', code: 'INVALID_CONFIG', message: 'No experiment is shown: open one in History' });
     return deps.studio().exportRun(id, key, includeTeacher);
   },
-  openBundle: (bytes) => deps.studio().openBundle(bytes),
+  openBundle: (file) => deps.studio().openBundle(file),
   predictFiles: (files) => deps.studio().predictFiles(files),
   openedResults: null,
   openResultsError: null,
