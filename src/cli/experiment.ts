@@ -23,17 +23,25 @@ import { parseSpec, type ExperimentSpec } from '../core/spec';
 import { experimentOutputs } from '../experiment/outputs';
 import { runSession, studyFromImport } from '../experiment/session';
 
-const USAGE = 'usage: npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--stock-kernels] [--quiet]';
+const USAGE = 'usage: npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu] [--stock-kernels] [--no-replay] [--quiet]';
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { spec: string; data: string; out: string; backend?: 'cpu' | 'webgpu'; quiet: boolean; stockKernels: boolean } {
+function parseArgs(argv: string[]): {
+  spec: string;
+  data: string;
+  out: string;
+  backend?: 'cpu' | 'webgpu';
+  quiet: boolean;
+  stockKernels: boolean;
+  replay: boolean;
+} {
   const args: Record<string, string | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
     const key = a.slice(2);
-    if (key === 'quiet' || key === 'help' || key === 'stock-kernels') args[key] = true;
+    if (key === 'quiet' || key === 'help' || key === 'stock-kernels' || key === 'no-replay') args[key] = true;
     else {
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) throw new UsageError(`--${key} needs a value`);
@@ -42,7 +50,7 @@ function parseArgs(argv: string[]): { spec: string; data: string; out: string; b
   }
   if (args.help) throw new UsageError('');
   for (const k of Object.keys(args))
-    if (!['spec', 'data', 'out', 'backend', 'quiet', 'stock-kernels'].includes(k)) throw new UsageError(`unknown option --${k}`);
+    if (!['spec', 'data', 'out', 'backend', 'quiet', 'stock-kernels', 'no-replay'].includes(k)) throw new UsageError(`unknown option --${k}`);
   for (const k of ['spec', 'data', 'out']) if (typeof args[k] !== 'string') throw new UsageError(`--${k} is required`);
   if (args.backend !== undefined && args.backend !== 'cpu' && args.backend !== 'webgpu')
     throw new UsageError(`--backend must be cpu or webgpu, got "${String(args.backend)}"`);
@@ -53,10 +61,11 @@ function parseArgs(argv: string[]): { spec: string; data: string; out: string; b
     backend: args.backend as 'cpu' | 'webgpu' | undefined,
     quiet: args.quiet === true,
     stockKernels: args['stock-kernels'] === true,
+    replay: args['no-replay'] !== true,
   };
 }
 
-async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean): Promise<string> {
+async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean, replay = true): Promise<string> {
   if (name === 'cpu') {
     await tf.setBackend('cpu');
     return 'cpu';
@@ -64,7 +73,9 @@ async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean): Promise
   const { startDawn } = await import('../engine/kernels/nodeWebGPU');
   const info = await startDawn();
   if (fastKernels) (await import('../engine/kernels/fastKernels')).enableFastKernels();
-  return `webgpu (${[info.adapter.vendor, info.adapter.architecture, info.adapter.description].filter(Boolean).join(' ') || 'Dawn'}; ${fastKernels ? 'fast' : 'stock'} kernels)`;
+  // The training step is recorded once and replayed (engine/stepGraph.ts) unless --no-replay.
+  (await import('../engine/kernels/state')).setReplayEnabled(replay);
+  return `webgpu (${[info.adapter.vendor, info.adapter.architecture, info.adapter.description].filter(Boolean).join(' ') || 'Dawn'}; ${fastKernels ? 'fast' : 'stock'} kernels${fastKernels ? `, replay ${replay ? 'on' : 'off'}` : ''})`;
 }
 
 function progress(quiet: boolean, spec: ExperimentSpec) {
@@ -129,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
   const backendName = args.backend ?? (spec.backend === 'webgpu' ? 'webgpu' : 'cpu');
   let backend: string;
   try {
-    backend = await setBackend(backendName, !args.stockKernels);
+    backend = await setBackend(backendName, !args.stockKernels, args.replay);
   } catch (e) {
     console.error(`error: the ${backendName} backend is not available: ${e instanceof Error ? e.message : String(e)}`);
     return 2;

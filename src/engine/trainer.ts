@@ -382,10 +382,21 @@ function assertFinite(losses: Record<string, LossRecord>, epoch: number, step: n
  * One eager cohort step: forward, losses, backward, a read of the loss terms (NAN_LOSS before any
  * weight changes), then the updates.
  */
-export async function trainStep(c: RunConfig, spec: PhaseSpec, batch: Batch, epoch: number, step: number): Promise<Record<string, LossRecord>> {
+export async function trainStep(
+  c: RunConfig,
+  spec: PhaseSpec,
+  batch: Batch,
+  epoch: number,
+  step: number,
+  /** Filled with the CPU ms spent issuing the step's work (not waiting for the loss). */
+  timing?: { issueMs: number },
+): Promise<Record<string, LossRecord>> {
   const names = spec.trainees.map((t) => t.name);
+  const t0 = performance.now();
   const { report, grads } = forwardBackward(c, spec, batch);
+  const t1 = performance.now();
   const values = await report.data();
+  const t2 = performance.now();
   tf.dispose(report);
   const losses = lossRecords(names, values);
   try {
@@ -398,6 +409,7 @@ export async function trainStep(c: RunConfig, spec: PhaseSpec, batch: Batch, epo
     for (const t of spec.trainees) applyUpdate(t, grads, c.weightDecay);
   });
   tf.dispose(grads);
+  if (timing) timing.issueMs = t1 - t0 + (performance.now() - t2);
   return losses;
 }
 

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { EngineError, type ErrorCode } from '../core/errors';
 import { enableFastKernels, fastKernelsActive } from '../engine/kernels/fastKernels';
+import { replayEnabled, setReplayEnabled } from '../engine/kernels/state';
 import type { BackendName, BackendReport } from './protocol';
 
 export class Gpu {
@@ -17,13 +18,21 @@ export class Gpu {
   private outOfMemory: string | null = null;
 
   /** Use the first backend of `preferred` that runs; the same report again once one is chosen. */
-  async init(preferred: BackendName[] = ['webgpu', 'webgl', 'cpu'], options: { fastKernels?: boolean } = {}): Promise<BackendReport> {
+  async init(preferred: BackendName[] = ['webgpu', 'webgl', 'cpu'], options: { fastKernels?: boolean; replay?: boolean } = {}): Promise<BackendReport> {
     if (this.report && this.report.backend === preferred[0]) return this.report;
     const fast = options.fastKernels ?? true;
+    // The trainer records its step once and replays it (engine/stepGraph.ts) unless asked not to.
+    setReplayEnabled(options.replay ?? true);
     const fallbacks: BackendReport['fallbacks'] = [];
     for (const name of preferred) {
       const reason = await this.tryBackend(name, fast);
-      if (reason === null) return (this.report = { backend: name, fallbacks, fastKernels: name === 'webgpu' && fastKernelsActive() });
+      if (reason === null)
+        return (this.report = {
+          backend: name,
+          fallbacks,
+          fastKernels: name === 'webgpu' && fastKernelsActive(),
+          replay: name === 'webgpu' && fastKernelsActive() && replayEnabled(),
+        });
       fallbacks.push({ backend: name, reason });
     }
     throw new EngineError('BACKEND_UNAVAILABLE', `No backend could run: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);

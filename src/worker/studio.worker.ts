@@ -30,7 +30,7 @@ const experiments = new ExperimentRunner(storage, gpu, archive);
 const bundles = new OpenedBundles();
 
 const api = {
-  init: (preferred?: BackendName[], options?: { fastKernels?: boolean }) => gpu.init(preferred, options),
+  init: (preferred?: BackendName[], options?: { fastKernels?: boolean; replay?: boolean }) => gpu.init(preferred, options),
 
   /** Generated data (clearly synthetic), stored at `size` px. */
   loadSampleData: (task: 'classify' | 'box', count: number, size: number) => data.loadSample(task, count, size),
@@ -78,13 +78,15 @@ const api = {
 
   /**
    * Diagnostics: every fast kernel against the stock one on fresh random inputs, here in the
-   * browser's WebGPU (the same checks `npm run test:gpu` and `bench --check` run through Dawn).
+   * browser's WebGPU (the same checks `npm run test:gpu` and `bench --check` run through Dawn), and
+   * a few training steps eager against replayed (engine/replayCheck.ts).
    */
   async kernelChecks() {
     if (experiments.running) throw new EngineError('INVALID_CONFIG', 'Kernel checks wait until training ends');
     if (tf.getBackend() !== 'webgpu') throw new EngineError('BACKEND_UNAVAILABLE', `Kernel checks need WebGPU; the backend is ${tf.getBackend()}`);
     const { runAllChecks } = await import('../engine/kernels/checks');
-    return { backend: tf.getBackend(), results: await runAllChecks() };
+    const { checkReplay } = await import('../engine/replayCheck');
+    return { backend: tf.getBackend(), results: await runAllChecks(), replay: await checkReplay() };
   },
 
   /** Diagnostics: destroy the GPU device, as a driver reset would (`cohortStudio.simulateDeviceLoss()`). */

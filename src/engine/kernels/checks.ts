@@ -194,14 +194,12 @@ export async function checkConvSplitK(cases = CONV_CASES.slice(0, 6)): Promise<C
               dataFormat: 'NHWC',
               filterShape: info.filterShape,
             } as unknown as tf.NamedAttrMap) as tf.Tensor,
-            tf
-              .engine()
-              .runKernel('Conv2DBackpropInput', { dy, filter }, {
-                inputShape: c.x,
-                strides: c.stride,
-                pad: c.pad,
-                dataFormat: 'NHWC',
-              } as unknown as tf.NamedAttrMap) as tf.Tensor,
+            tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
+              inputShape: c.x,
+              strides: c.stride,
+              pad: c.pad,
+              dataFormat: 'NHWC',
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
           ])
           .map(async (t) => {
             const v = await t.data();

@@ -287,13 +287,14 @@ export class StepGraph {
   replay(epilogue?: (enc: GPUCommandEncoder) => void): void {
     const stale = this.staleReason();
     if (stale) throw new GraphError(stale);
-    if (!this.pin()) throw new GraphError('a buffer of the step is held by a tensor');
     const b = this.b;
-    // Commands tfjs recorded but has not submitted yet run first, as they would have.
+    // Commands tfjs recorded but has not submitted yet run first, as they would have; the submit
+    // also returns the buffers of tensors disposed since to the pool, where `pin` looks for them.
     if (b.commandEncoder) {
       b.endComputePassEncoder();
       b.submitQueue();
     }
+    if (!this.pin()) throw new GraphError('a buffer of the step is held by a tensor');
     const q = this.device.queue;
     for (const d of this.dynamics) {
       const v = d.regenerate();
