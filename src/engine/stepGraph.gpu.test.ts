@@ -60,6 +60,7 @@ async function trace(c: RunConfig, batches: Batch[], steps: number, graph: boole
     expect(stepper.deferred).toBe(true);
     let pending: Promise<Record<string, LossRecord>> | null = null;
     for (let k = 0; k <= steps && out.nanAt === undefined; k++) {
+      if (process.env.TRACE_DEBUG) console.log('graph step', k, performance.now());
       const next = k < steps ? (before?.(k, spec), stepper.run(batches[k % batches.length], 0, k)) : null;
       if (pending) {
         const l = await pending;
@@ -74,6 +75,7 @@ async function trace(c: RunConfig, batches: Batch[], steps: number, graph: boole
     await stepper.dispose();
   } else {
     for (let k = 0; k < steps; k++) {
+      if (process.env.TRACE_DEBUG) console.log('eager step', k, performance.now());
       before?.(k, spec);
       try {
         const l = await trainStep(c, spec, batches[k % batches.length], 0, k);
@@ -124,12 +126,13 @@ describe.skipIf(!gpuTestsEnabled)('the step graph (WebGPU)', () => {
     disableFastKernels();
   });
 
-  it('V1 Quick at 32 px: 10 steps, 7 of them replayed, with a learning-rate change: bit-identical to eager', async () => {
+  // The heaviest test of the GPU suite (ResNet152 + ResNet50 + ResNet34: ~3,400 dispatches per step).
+  it('V1 Quick at 32 px: 10 steps, 7 of them replayed, with a learning-rate change: bit-identical to eager', { timeout: 1_800_000 }, async () => {
     const quick = { width: 0.25 };
     const c = defaultRunConfig({
       mode: 'kdml_online',
       inputSize: 32,
-      batchSize: 4,
+      batchSize: 2,
       teacher: { arch: 'resnet152', ...quick },
       students: [
         { arch: 'resnet50', ...quick },
@@ -151,100 +154,115 @@ describe.skipIf(!gpuTestsEnabled)('the step graph (WebGPU)', () => {
     expect(new Set(graph.tensors.slice(1)).size).toBe(1);
   });
 
-  it('dropout (VGG classifier, MobileNetV2) and adaptive pooling: masks regenerated per replay, bit-identical to eager; a weight replaced mid-run is recorded again', async () => {
-    const c = defaultRunConfig({
-      mode: 'kdml_online',
-      inputSize: 32,
-      batchSize: 4,
-      teacher: { arch: 'resnet18', width: 0.125 },
-      students: [
-        { arch: 'vgg11', width: 0.125 },
-        { arch: 'mobilenet_v2', width: 0.125 },
-      ],
-    });
-    const batches = batchesFor(c, 9, 5);
-    const change = (k: number, spec: PhaseSpec) => {
-      if (k === 5) for (const t of spec.trainees) t.optimizer.lr = 0.05;
-      // A restore replaces a weight's buffer: the graph must notice and record the step again.
-      if (k === 7) {
-        const v = spec.trainees[1].vars[0];
-        v.assign(tf.tidy(() => tf.mul(v, 1)));
-      }
-    };
-    const eager = await trace(c, batches, 9, false, change);
-    const graph = await trace(c, batches, 9, true, change);
-    expect(graph.stats).toMatchObject({ eagerSteps: 1, captures: 2, reason: null });
-    expect(graph.stats!.replayedSteps).toBeGreaterThanOrEqual(3);
-    expect(graph.losses).toEqual(eager.losses);
-    expect(sameBits(eager.weights, graph.weights).equal).toBe(true);
-  });
-
-  it('a non-finite loss at a replayed step: the GPU skips that update and every later one, the weights are those after the last good step, as eager', async () => {
-    const c = defaultRunConfig({ mode: 'independent', inputSize: 32, batchSize: 4, students: [{ arch: 'resnet18', width: 0.125 }] });
-    const batches = batchesFor(c, 8, 6);
-    const blowUp = (k: number, spec: PhaseSpec) => {
-      if (k === 4) for (const t of spec.trainees) t.optimizer.lr = 1e30;
-    };
-    const eager = await trace(c, batches, 8, false, blowUp);
-    const graph = await trace(c, batches, 8, true, blowUp);
-    expect(eager.nanAt).toBeGreaterThanOrEqual(4);
-    expect(graph.nanAt).toBe(eager.nanAt);
-    expect(graph.stats!.replayedSteps).toBeGreaterThanOrEqual(2);
-    expect(sameBits(eager.weights, graph.weights).equal).toBe(true);
-  });
-
-  it('trainCohort with replay on and off: same losses, checkpoints, evaluations and predictions; numTensors flat; NAN_LOSS names the same step', async () => {
-    const tiny = { arch: 'resnet18', width: 0.0625 };
-    const c = defaultRunConfig({
-      inputSize: 32,
-      mode: 'kdml_online',
-      teacher: tiny,
-      students: [tiny, tiny],
-      seed: 5,
-      epochs: 2,
-      stepsPerEpoch: 5,
-      batchSize: 4,
-    });
-    const data = splitSamples(generateClassification({ count: 26, size: 32, seed: 2 }), 20);
-    const run = async (replay: boolean) => {
-      setReplayEnabled(replay);
-      const losses: number[][] = [];
-      const checkpoints: number[] = [];
-      const counts: number[] = [];
-      const r = await trainCohort(c, data, {
-        checkpoint: { key: 'k', store: new CheckpointStore(new MemoryFileStore()), everySteps: 3 },
-        onEvent: (e: TrainEvent) => {
-          if (e.type === 'step') {
-            losses.push(Object.values(e.losses).map((l) => l.total));
-            counts.push(tf.memory().numTensors);
-          }
-          if (e.type === 'checkpoint') checkpoints.push(e.globalStep);
-        },
+  it(
+    'dropout (VGG classifier, MobileNetV2) and adaptive pooling: masks regenerated per replay, bit-identical to eager; a weight replaced mid-run is recorded again',
+    { timeout: 1_800_000 },
+    async () => {
+      const c = defaultRunConfig({
+        mode: 'kdml_online',
+        inputSize: 32,
+        batchSize: 4,
+        teacher: { arch: 'resnet18', width: 0.125 },
+        students: [
+          { arch: 'vgg11', width: 0.125 },
+          { arch: 'mobilenet_v2', width: 0.125 },
+        ],
       });
-      const preds = r.predictions.networks;
-      const acc = r.history.map((h) => (h.networks.student1 as { accuracy: number }).accuracy);
-      disposeRun(r);
-      return { losses, checkpoints, counts, preds, acc };
-    };
-    const before = tf.memory().numTensors;
-    const off = await run(false);
-    const on = await run(true);
-    expect(tf.memory().numTensors).toBe(before);
-    expect(on.losses).toEqual(off.losses);
-    expect(on.checkpoints).toEqual(off.checkpoints);
-    expect(on.acc).toEqual(off.acc);
-    for (const n of Object.keys(off.preds)) expect(Array.from(on.preds[n])).toEqual(Array.from(off.preds[n]));
-    expect(Math.max(...on.counts.slice(1))).toBe(Math.min(...on.counts.slice(1)));
+      const batches = batchesFor(c, 8, 5);
+      const change = (k: number, spec: PhaseSpec) => {
+        if (k === 4) for (const t of spec.trainees) t.optimizer.lr = 0.05;
+        // A restore replaces a weight's buffer: the graph must notice and record the step again.
+        if (k === 5) {
+          const v = spec.trainees[1].vars[0];
+          v.assign(tf.tidy(() => tf.mul(v, 1)));
+        }
+      };
+      const eager = await trace(c, batches, 8, false, change);
+      const graph = await trace(c, batches, 8, true, change);
+      // eager, recorded, recorded (checked), replayed x2, recorded again after the assign, checked, replayed.
+      expect(graph.stats).toMatchObject({ eagerSteps: 1, recordedSteps: 4, replayedSteps: 3, captures: 2, reason: null });
+      expect(graph.losses).toEqual(eager.losses);
+      expect(sameBits(eager.weights, graph.weights).equal).toBe(true);
+    },
+  );
 
-    const nan = defaultRunConfig({ ...c, mode: 'independent', teacher: undefined, students: [tiny], lr: 30, epochs: 4, stepsPerEpoch: 3 });
-    const errs: unknown[] = [];
-    for (const replay of [false, true]) {
-      setReplayEnabled(replay);
-      errs.push(await trainCohort(nan, data).catch((e) => e));
-    }
-    expect(errs[0]).toMatchObject({ code: 'NAN_LOSS' });
-    const d0 = (errs[0] as { details: { epoch: number; step: number }; subject: string }).details;
-    expect(errs[1]).toMatchObject({ code: 'NAN_LOSS', subject: (errs[0] as { subject: string }).subject, details: { epoch: d0.epoch, step: d0.step } });
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  it(
+    'a non-finite loss at a replayed step: the GPU skips that update and every later one, the weights are those after the last good step, as eager',
+    { timeout: 1_800_000 },
+    async () => {
+      const tiny = { arch: 'resnet18', width: 0.0625 };
+      const c = defaultRunConfig({ mode: 'independent', inputSize: 32, batchSize: 2, teacher: tiny, students: [tiny] });
+      const batches = batchesFor(c, 8, 6);
+      const blowUp = (k: number, spec: PhaseSpec) => {
+        if (k === 4) for (const t of spec.trainees) t.optimizer.lr = 1e30;
+      };
+      const eager = await trace(c, batches, 8, false, blowUp);
+      const graph = await trace(c, batches, 8, true, blowUp);
+      expect(eager.nanAt).toBeGreaterThanOrEqual(4);
+      expect(graph.nanAt).toBe(eager.nanAt);
+      expect(graph.stats!.replayedSteps).toBeGreaterThanOrEqual(2);
+      expect(sameBits(eager.weights, graph.weights).equal).toBe(true);
+    },
+  );
+
+  it(
+    'trainCohort with replay on and off: same losses, checkpoints, evaluations and predictions; numTensors flat; NAN_LOSS names the same step',
+    { timeout: 1_800_000 },
+    async () => {
+      const tiny = { arch: 'resnet18', width: 0.0625 };
+      const c = defaultRunConfig({
+        inputSize: 32,
+        mode: 'kdml_online',
+        teacher: tiny,
+        students: [tiny, tiny],
+        seed: 5,
+        epochs: 2,
+        stepsPerEpoch: 5,
+        batchSize: 4,
+      });
+      // 14 training images in batches of 4: a shorter last batch every epoch, run eagerly beside the graph.
+      const data = splitSamples(generateClassification({ count: 20, size: 32, seed: 2 }), 14);
+      const run = async (replay: boolean) => {
+        setReplayEnabled(replay);
+        const losses: number[][] = [];
+        const checkpoints: number[] = [];
+        const counts: number[] = [];
+        const r = await trainCohort(c, data, {
+          checkpoint: { key: 'k', store: new CheckpointStore(new MemoryFileStore()), everySteps: 3 },
+          onEvent: (e: TrainEvent) => {
+            if (e.type === 'step') {
+              losses.push(Object.values(e.losses).map((l) => l.total));
+              counts.push(tf.memory().numTensors);
+            }
+            if (e.type === 'checkpoint') checkpoints.push(e.globalStep);
+          },
+        });
+        const preds = r.predictions.networks;
+        const acc = r.history.map((h) => (h.networks.student1 as { accuracy: number }).accuracy);
+        disposeRun(r);
+        return { losses, checkpoints, counts, preds, acc };
+      };
+      const before = tf.memory().numTensors;
+      const off = await run(false);
+      const on = await run(true);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(on.losses).toEqual(off.losses);
+      expect(on.checkpoints).toEqual(off.checkpoints);
+      expect(on.acc).toEqual(off.acc);
+      for (const n of Object.keys(off.preds)) expect(Array.from(on.preds[n])).toEqual(Array.from(off.preds[n]));
+      expect(Math.max(...on.counts.slice(1))).toBe(Math.min(...on.counts.slice(1)));
+      expect(on.losses).toHaveLength(8);
+
+      const nan = defaultRunConfig({ ...c, mode: 'independent', teacher: undefined, students: [tiny], lr: 30, epochs: 4, stepsPerEpoch: 3 });
+      const errs: unknown[] = [];
+      for (const replay of [false, true]) {
+        setReplayEnabled(replay);
+        errs.push(await trainCohort(nan, data).catch((e) => e));
+      }
+      expect(errs[0]).toMatchObject({ code: 'NAN_LOSS' });
+      const d0 = (errs[0] as { details: { epoch: number; step: number }; subject: string }).details;
+      expect(errs[1]).toMatchObject({ code: 'NAN_LOSS', subject: (errs[0] as { subject: string }).subject, details: { epoch: d0.epoch, step: d0.step } });
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 });
