@@ -54,18 +54,18 @@ stage() {
 { nvidia-smi || true; node --version; } > "$OUT/machine.txt" 2>&1
 
 stage checks 60 node .gpu/bench.mjs --check --json "$OUT/checks.json"
-stage quick 150 node .gpu/bench.mjs --configs "$QUICK" $QUICK_STEPS --profile --json "$OUT/quick.json"
-stage v1 90 node .gpu/bench.mjs --configs "$V1" $BIG_STEPS --json "$OUT/v1.json"
+stage quick 150 node .gpu/bench.mjs --configs "$QUICK" --modes stock,fast $QUICK_STEPS --profile --json "$OUT/quick.json"
+stage v1 90 node .gpu/bench.mjs --configs "$V1" --modes stock,fast $BIG_STEPS --json "$OUT/v1.json"
 if [ "${DRY_RUN:-0}" = 1 ] && ! python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
   echo "pytorch skipped: no CUDA torch here" | tee -a "$OUT/summary.log"
 else
   stage pytorch 100 env BATCH=16 python3 .gpu/pytorch_step.py
 fi
-stage v2 80 node .gpu/bench.mjs --configs "$V2" $BIG_STEPS --json "$OUT/v2.json"
-stage v3 80 node .gpu/bench.mjs --configs "$V3" $BIG_STEPS --json "$OUT/v3.json"
+stage v2 80 node .gpu/bench.mjs --configs "$V2" --modes stock,fast $BIG_STEPS --json "$OUT/v2.json"
+stage v3 80 node .gpu/bench.mjs --configs "$V3" --modes stock,fast $BIG_STEPS --json "$OUT/v3.json"
 # Backend flags, fast kernels only, on the first Quick config (compare with its fast row in
 # quick.json): which to keep in FAST_FLAGS.
 first=${QUICK%%,*}
 stage flags-submit64 25 node .gpu/bench.mjs --configs "$first" --modes fast $QUICK_STEPS --flags WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64 --json "$OUT/flags-submit64.json"
-stage flags-mm-dx 25 node .gpu/bench.mjs --configs "$first" --modes fast $QUICK_STEPS --flags WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --json "$OUT/flags-mm-dx.json"
+stage flags-mm-dx 25 node .gpu/bench.mjs --configs "$first" --modes fast $QUICK_STEPS --stock-kernels Conv2DBackpropInput --flags WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --json "$OUT/flags-mm-dx.json"
 echo "total $((SECONDS - start))s" | tee -a "$OUT/summary.log"

@@ -52,7 +52,7 @@ import { groupLines, groupSourceOf } from './groupSource';
 const USAGE = `usage:
   npm run experiment -- --spec spec.json --data <folder> --out <dir> [--backend cpu|webgpu]
        [--shard i/n] [--resume] [--checkpoints <dir>] [--checkpoint-every <steps>] [--max-runs <n>]
-       [--require-gpu] [--stock-kernels] [--quiet] [--list-skipped] [--progress-every <seconds>]
+       [--require-gpu] [--stock-kernels] [--no-replay] [--quiet] [--list-skipped] [--progress-every <seconds>]
   npm run experiment -- merge <part dir> <part dir> ... --out <dir>
   npm run experiment -- --emit slurm|kubernetes --spec spec.json --data <folder> --out <dir> --parts <n>
        [--backend webgpu|cpu] [--gpus 1] [--cpus 4] [--mem 32G] [--time 2-00:00:00] [--partition P] [--account A]
@@ -60,7 +60,7 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-const FLAGS = new Set(['quiet', 'help', 'stock-kernels', 'resume', 'require-gpu', 'list-skipped']);
+const FLAGS = new Set(['quiet', 'help', 'stock-kernels', 'no-replay', 'resume', 'require-gpu', 'list-skipped']);
 const RUN_OPTIONS = new Set(['spec', 'data', 'out', 'backend', 'shard', 'checkpoints', 'checkpoint-every', 'max-runs', 'progress-every', ...FLAGS]);
 const EMIT_OPTIONS = new Set([
   'emit',
@@ -129,6 +129,8 @@ interface RunArgs {
   stockKernels: boolean;
   progressEvery: number;
   listSkipped: boolean;
+  /** Record the training step once and replay it (WebGPU with the fast kernels); off with --no-replay. */
+  replay: boolean;
 }
 
 function runArgs(args: Record<string, string | true>): RunArgs {
@@ -153,6 +155,7 @@ function runArgs(args: Record<string, string | true>): RunArgs {
     stockKernels: args['stock-kernels'] === true,
     progressEvery: intOption(args, 'progress-every', 30, 1),
     listSkipped: args['list-skipped'] === true,
+    replay: args['no-replay'] !== true,
   };
 }
 
@@ -177,7 +180,7 @@ const INPUT_CODES = new Set<string>([
 /** Software Vulkan drivers: WebGPU runs on them, a hundred times slower than on a GPU. */
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 
-async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean, requireGpu: boolean): Promise<string> {
+async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean, requireGpu: boolean, replay = true): Promise<string> {
   if (name === 'cpu') {
     await tf.setBackend('cpu');
     return 'cpu';
@@ -190,7 +193,9 @@ async function setBackend(name: 'cpu' | 'webgpu', fastKernels: boolean, requireG
       `the only WebGPU adapter is a software renderer (${adapter}): no GPU is visible to this process (check the job's GPU request and the Vulkan driver)`,
     );
   if (fastKernels) (await import('../engine/kernels/fastKernels')).enableFastKernels();
-  return `webgpu (${adapter}; ${fastKernels ? 'fast' : 'stock'} kernels)`;
+  // The training step is recorded once and replayed (engine/stepGraph.ts) unless --no-replay.
+  (await import('../engine/kernels/state')).setReplayEnabled(replay);
+  return `webgpu (${adapter}; ${fastKernels ? 'fast' : 'stock'} kernels${fastKernels ? `, replay ${replay ? 'on' : 'off'}` : ''})`;
 }
 
 /** What the command line keeps beside the journal: the content hashes and the part it runs. */
@@ -274,7 +279,7 @@ export async function main(argv: string[]): Promise<number> {
   const backendName = args.backend ?? (spec.backend === 'webgpu' ? 'webgpu' : 'cpu');
   let backend: string;
   try {
-    backend = await setBackend(backendName, !args.stockKernels, args.requireGpu);
+    backend = await setBackend(backendName, !args.stockKernels, args.requireGpu, args.replay);
   } catch (e) {
     console.error(`error: the ${backendName} backend is not available: ${e instanceof Error ? e.message : String(e)}`);
     return 2;

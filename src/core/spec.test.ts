@@ -82,7 +82,9 @@ describe('experiment spec', () => {
       { field: 'students[1].widht', message: expect.stringContaining('"width"') },
     ]);
     expect(issues({ version: 1, teacher: { arch: 'resnet18', weights: 'a.pth' } })).toEqual([]);
-    expect(issues({ version: 1, teacher: { arch: 'resnet18', weight: 'a.pth' } })).toEqual([{ field: 'teacher.weight', message: expect.stringContaining('"weights"') }]);
+    expect(issues({ version: 1, teacher: { arch: 'resnet18', weight: 'a.pth' } })).toEqual([
+      { field: 'teacher.weight', message: expect.stringContaining('"weights"') },
+    ]);
     expect(issues({ version: 1, augment: { hflips: true } })).toEqual([{ field: 'augment.hflips', message: expect.stringContaining('"hflip"') }]);
     expect(issues({ version: 1, hyper: { batch_size: 8 } })[0].message).toContain('"batchSize"');
     expect(issues({ version: 1, epoch: 3 })[0]).toEqual({ field: 'epoch', message: expect.stringContaining('known:') });

@@ -15,6 +15,7 @@
  * that import explicit). No DOM: runs in a Web Worker and in Node.
  */
 import * as tf from '@tensorflow/tfjs';
+import { markDynamic } from './kernels/replay/dynamic';
 
 type Shape = (number | null)[];
 type Kwargs = { [key: string]: unknown };
@@ -141,16 +142,38 @@ export class SeededDropout extends tf.layers.Layer {
     const x = single(inputs);
     return tf.tidy(() => {
       if (kwargs?.training !== true || this.rate === 0 || this.suspended) return x.clone();
-      // A string seed keeps (seed, call) pairs of different layers from ever colliding, which
-      // seed + call would do for layers whose seeds differ by less than the number of steps.
-      const maskSeed = `${this.seed}:${this.calls++}`;
-      return tf.dropout(x, this.rate, this.noiseShape(x), maskSeed);
+      // The mask: one value per element (dropout), or per sample, broadcast (stochastic depth).
+      const shape = this.noiseShape(x) ?? x.shape.slice();
+      const mask = tf.tensor(this.nextMask(shape), shape);
+      // A recorded training step (kernels/replay/) replays this upload with the next call's mask.
+      markDynamic(mask, () => this.nextMask(shape));
+      return tf.mul(x, mask);
     });
   }
 
   /** The mask's shape: the whole input (dropout); one value per sample in stochastic depth. */
   protected noiseShape(_x: tf.Tensor): number[] | undefined {
     return undefined;
+  }
+
+  /**
+   * The multiplier of the next training call (0 or 1 / keep), advancing the counter. Computed on
+   * the CPU exactly as tf.dropout computes it there (uniforms from `tf.randomUniform` with the
+   * same seed, then floor(u + keep) / keep in float32), so every backend multiplies by the same
+   * bytes and a replayed step can regenerate them.
+   */
+  nextMask(shape: number[]): Float32Array {
+    // A string seed keeps (seed, call) pairs of different layers from ever colliding, which
+    // seed + call would do for layers whose seeds differ by less than the number of steps.
+    const maskSeed = `${this.seed}:${this.calls++}`;
+    const u = tf.randomUniform(shape, 0, 1, 'float32', maskSeed);
+    const values = u.dataSync() as Float32Array;
+    u.dispose();
+    const keep = Math.fround(1 - this.rate);
+    const scale = Math.fround(1 / keep);
+    const out = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Math.fround(values[i] + keep) >= 1 ? scale : 0;
+    return out;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

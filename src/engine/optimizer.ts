@@ -103,6 +103,14 @@ export class SgdMomentum {
   }
 
   /**
+   * Write the current lr, momentum and weight decay into the fused kernel's hyperparameter block,
+   * where a recorded step (./stepGraph.ts) reads them when it is replayed.
+   */
+  refreshKernelParams(): void {
+    this.kernel?.setParams(this.lr, this.momentum, this.weightDecay);
+  }
+
+  /**
    * Copies of the momentum buffers by variable name (the caller owns and disposes them) and the
    * step count.
    */
@@ -126,6 +134,11 @@ export class SgdMomentum {
     this.slots.clear();
     for (const [name, t] of Object.entries(state.momentum)) this.slots.set(name, tf.clone(t));
     this.steps = state.steps;
+  }
+
+  /** The momentum buffers themselves (owned by this optimiser; for the step graph's checks). */
+  momentumTensors(): tf.Tensor[] {
+    return [...this.slots.values()];
   }
 
   /** Number of momentum buffers held (one per variable updated so far). */

@@ -92,18 +92,18 @@ it('a NaN at a late step (huge learning rate) names the network, epoch and step,
     epochs: 4,
     stepsPerEpoch: 3,
     batchSize: 4,
-    lr: 30,
+    lr: 60,
     seed: 0,
   });
   const nanData = splitSamples(generateClassification({ count: 20, size: 32, seed: 5 }), 12);
   const err = await trainCohort(c, nanData, { checkpoint: { key: 'independent:0', store } }).catch((e) => e);
-  expect(err).toMatchObject({ code: 'NAN_LOSS', subject: 'student1', details: { epoch: 3, step: 2 } });
-  expect(err.message).toContain('epoch 4, step 3');
+  expect(err).toMatchObject({ code: 'NAN_LOSS', subject: 'student1', details: { epoch: 3, step: 0 } });
+  expect(err.message).toContain('epoch 4, step 1');
   const cp = await store.load('independent:0');
   expect(cp!.meta.epoch).toBe(3);
   expect(cp!.meta.globalStep).toBe(9);
   // The kept checkpoint resumes: the same NaN comes back at the same step, nothing earlier.
   const again = await trainCohort(c, nanData, { checkpoint: { key: 'independent:0', store, resume: cp } }).catch((e) => e);
-  expect(again).toMatchObject({ code: 'NAN_LOSS', details: { epoch: 3, step: 2 } });
+  expect(again).toMatchObject({ code: 'NAN_LOSS', details: { epoch: 3, step: 0 } });
   expect(tf.memory().numTensors).toBe(before);
 });

@@ -8,12 +8,16 @@
  * make the sum's gradient for network k exactly the gradient of L_k). A frozen teacher runs in
  * inference mode outside the tape. Each network then takes its own SGD-momentum step with L2 weight
  * decay. The step's loss terms come back in a single read, which is also where NaN/Inf is caught:
- * before any weight is updated, so the weights stay at the last good step.
+ * the weights stay at the last good step. Eagerly (the CPU backend, stock kernels, replay off) the
+ * read comes before the update; on WebGPU with the fast kernels the step goes through the step
+ * graph (./stepGraph.ts: recorded once, replayed), the GPU itself skips the update of a non-finite
+ * step, and its losses are read while the next step runs. Either way the next batch is assembled
+ * while the current step runs.
  *
  * No DOM, no React: this runs in the Web Worker, in Node tests and in the benchmark.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assembleBatch, drawAugment } from './batch';
+import { assembleBatch, drawAugment, type Batch } from './batch';
 import { pixelProblem, type Samples, type TrainData } from '../core/samples';
 import { stepsPerEpochFor, usesFrozenTeacher, usesPeers, usesTeacher, validateRunConfig, type RunConfig } from '../core/config';
 import { ensembleBoxRows, ensembleRows } from './ensemble';
@@ -29,6 +33,9 @@ import { deriveSeed, Rng } from '../core/rng';
 import { forgetDisposedGraphs } from './graphCache';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 import { applyInitialWeights, weightsSourceOf, type WeightsLookup } from './interop/initialWeights';
+import { StepRunner } from './stepGraph';
+import { fastKernelsActive, replayEnabled } from './kernels/state';
+import { webgpuBackend } from './kernels/runtime';
 
 export interface RunResult {
   config: RunConfig;
@@ -214,67 +221,137 @@ async function runPhase(
     resumedOrder = resume.meta.order.length ? resume.meta.order : null;
     opts.onEvent?.({ type: 'resumed', key: ck!.key, phase: spec.phase, epoch: startEpoch, step: startStep, globalStep });
   }
-  const save = async (epoch: number, step: number, order: number[]) => {
+  const save = async (epoch: number, step: number, order: number[], rngState: Uint32Array) => {
     if (!ck) return;
     const cp = await captureCheckpoint(
       ck.key,
-      { phase: spec.phase, epoch, step, globalStep, rng: Array.from(rng.state()), order, history },
+      { phase: spec.phase, epoch, step, globalStep, rng: Array.from(rngState), order, history },
       spec.trainees.map((t) => ({ name: t.name, model: t.model, optimizer: t.optimizer })),
     );
     const generation = await ck.store.save(cp);
     opts.onEvent?.({ type: 'checkpoint', key: ck.key, phase: spec.phase, epoch, step, globalStep, generation });
   };
-  for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
-    const order = epoch === startEpoch && resumedOrder ? resumedOrder : rng.shuffled(all);
-    for (let step = epoch === startEpoch ? startStep : 0; step < steps; step++) {
-      if (opts.gate) await opts.gate();
-      checkAborted(opts.signal);
-      const t0 = performance.now();
-      const idx = order.slice(step * c.batchSize, (step + 1) * c.batchSize);
-      const augments = idx.map(() => drawAugment(rng, c.augment));
-      const batch = assembleBatch(data.train, idx, c.normalization, c.classes, augments);
-      const losses = await trainStep(c, spec, batch, epoch, step);
-      globalStep++;
-      const ms = performance.now() - t0;
-      stepTimes.push(ms);
-      opts.onEvent?.({
-        type: 'step',
-        phase: spec.phase,
-        epoch,
-        step,
-        globalStep,
-        stepsPerEpoch: steps,
-        losses,
-        imagesPerSec: (idx.length * 1000) / ms,
-        ms,
-      });
-      const due = (ck?.everySteps && globalStep % ck.everySteps === 0) || ck?.flush?.requested;
-      if (due && step + 1 < steps) {
-        if (ck?.flush) ck.flush.requested = false;
-        await save(epoch, step + 1, order);
-      }
+  const batchFor = (order: number[], step: number) => {
+    const idx = order.slice(step * c.batchSize, (step + 1) * c.batchSize);
+    const augments = idx.map(() => drawAugment(rng, c.augment));
+    return assembleBatch(data.train, idx, c.normalization, c.classes, augments);
+  };
+  // A step in flight: submitted, its losses not yet read (the step graph reads them one step late).
+  interface InFlight {
+    losses: Promise<Record<string, LossRecord>>;
+    epoch: number;
+    step: number;
+    n: number;
+    t0: number;
+  }
+  const stepper = cohortStepper(c, spec);
+  let inFlight: InFlight | null = null;
+  let lastDone = 0;
+  let submitted = globalStep;
+  const finish = async (f: InFlight) => {
+    const losses = await f.losses;
+    assertFinite(losses, f.epoch, f.step);
+    globalStep++;
+    const now = performance.now();
+    // With steps overlapping, a step's time is the interval between two finished steps.
+    const ms = now - Math.max(f.t0, lastDone);
+    lastDone = now;
+    stepTimes.push(ms);
+    opts.onEvent?.({
+      type: 'step',
+      phase: spec.phase,
+      epoch: f.epoch,
+      step: f.step,
+      globalStep,
+      stepsPerEpoch: steps,
+      losses,
+      imagesPerSec: (f.n * 1000) / ms,
+      ms,
+    });
+  };
+  const settle = async () => {
+    const f = inFlight;
+    inFlight = null;
+    if (f) await finish(f);
+  };
+  // Awaited before every step. While the gate is closed (paused), the step in flight is reported.
+  const passGate = async () => {
+    const gate = opts.gate!();
+    const f = inFlight;
+    if (f) {
+      const stepFirst = await Promise.race([
+        gate.then(() => false),
+        f.losses.then(
+          () => true,
+          () => true,
+        ),
+      ]);
+      if (stepFirst && inFlight === f) await settle();
     }
-    checkAborted(opts.signal);
-    const evaluation = await evaluateEpoch(epoch);
-    history.push(evaluation);
-    opts.onEvent?.({ type: 'epoch', evaluation });
-    await save(epoch + 1, 0, []);
+    await gate;
+  };
+  try {
+    for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
+      const order = epoch === startEpoch && resumedOrder ? resumedOrder : rng.shuffled(all);
+      let next: Batch | null = null;
+      for (let step = epoch === startEpoch ? startStep : 0; step < steps; step++) {
+        if (opts.gate) await passGate();
+        checkAborted(opts.signal);
+        const t0 = performance.now();
+        const batch = next ?? batchFor(order, step);
+        const losses = stepper.run(batch, epoch, step);
+        // Awaited by `finish`; a step still in flight when an earlier one fails is never awaited.
+        losses.catch(() => {});
+        const current: InFlight = { losses, epoch, step, n: batch.n, t0 };
+        const stepNumber = ++submitted;
+        // The generator's state after this step's draws: what a checkpoint after it must hold.
+        const rngAfter = rng.state();
+        // The next batch is assembled while the GPU runs this step.
+        next = step + 1 < steps ? batchFor(order, step + 1) : null;
+        if (stepper.deferred) {
+          const previous = inFlight;
+          inFlight = current;
+          if (previous) await finish(previous);
+        } else await finish(current);
+        const due = (ck?.everySteps && stepNumber % ck.everySteps === 0) || ck?.flush?.requested;
+        if (due && step + 1 < steps) {
+          await settle();
+          checkAborted(opts.signal);
+          stepper.release();
+          if (ck?.flush) ck.flush.requested = false;
+          await save(epoch, step + 1, order, rngAfter);
+        }
+      }
+      await settle();
+      stepper.release();
+      checkAborted(opts.signal);
+      const evaluation = await evaluateEpoch(epoch);
+      history.push(evaluation);
+      opts.onEvent?.({ type: 'epoch', evaluation });
+      await save(epoch + 1, 0, [], rng.state());
+    }
+  } finally {
+    await stepper.dispose();
   }
   return history;
 }
 
-export async function trainStep(
+/**
+ * Forward, loss terms and backward of one cohort step, without the update: the loss report
+ * ([ce, kd, ml, total] per trainee, kept: the caller disposes it) and every trained variable's
+ * gradient. `inputs` sees the batch tensors as soon as they exist (the step graph marks them).
+ */
+export function forwardBackward(
   c: RunConfig,
   spec: PhaseSpec,
-  batch: ReturnType<typeof assembleBatch>,
-  epoch: number,
-  step: number,
-): Promise<Record<string, LossRecord>> {
-  const names = spec.trainees.map((t) => t.name);
+  batch: Batch,
+  inputs?: (x: tf.Tensor, target: tf.Tensor) => void,
+): { report: tf.Tensor; grads: tf.NamedTensorMap } {
   let report: tf.Tensor | null = null;
   const grads = tf.tidy(() => {
     const x = tf.tensor4d(batch.x, [batch.n, c.inputSize, c.inputSize, 3]);
     const target = (c.task === 'classify' ? tf.tensor2d(batch.y!, [batch.n, c.classes]) : tf.tensor2d(batch.boxes!, [batch.n, 4])) as tf.Tensor2D;
+    inputs?.(x, target);
     const frozen = spec.frozenTeacher ? (spec.frozenTeacher.apply(x, { training: false }) as tf.Tensor2D) : null;
     const vars = spec.trainees.flatMap((t) => t.vars);
     const { grads } = tf.variableGrads(() => {
@@ -291,15 +368,22 @@ export async function trainStep(
     }, vars);
     return grads;
   });
-  const values = await report!.data();
-  tf.dispose(report!);
+  return { report: report!, grads };
+}
+
+/** The report's values as loss terms per trainee. */
+function lossRecords(names: string[], values: ArrayLike<number>): Record<string, LossRecord> {
   const losses: Record<string, LossRecord> = {};
   names.forEach((n, i) => {
     losses[n] = { ce: values[i * 4], kd: values[i * 4 + 1], ml: values[i * 4 + 2], total: values[i * 4 + 3] };
   });
-  const bad = names.find((n) => !Number.isFinite(losses[n].total));
+  return losses;
+}
+
+/** NAN_LOSS naming the first trainee whose loss is not finite, if any. */
+function assertFinite(losses: Record<string, LossRecord>, epoch: number, step: number): void {
+  const bad = Object.keys(losses).find((n) => !Number.isFinite(losses[n].total));
   if (bad) {
-    tf.dispose(grads);
     throw new EngineError(
       'NAN_LOSS',
       `The loss of ${bad} became ${losses[bad].total} at epoch ${epoch + 1}, step ${step + 1}; the weights are kept as they were after the previous step`,
@@ -307,11 +391,90 @@ export async function trainStep(
       { epoch, step, losses },
     );
   }
+}
+
+/**
+ * One eager cohort step: forward, losses, backward, a read of the loss terms (NAN_LOSS before any
+ * weight changes), then the updates.
+ */
+export async function trainStep(
+  c: RunConfig,
+  spec: PhaseSpec,
+  batch: Batch,
+  epoch: number,
+  step: number,
+  /** Filled with the CPU ms spent issuing the step's work (not waiting for the loss). */
+  timing?: { issueMs: number },
+): Promise<Record<string, LossRecord>> {
+  const names = spec.trainees.map((t) => t.name);
+  const t0 = performance.now();
+  const { report, grads } = forwardBackward(c, spec, batch);
+  const t1 = performance.now();
+  const values = await report.data();
+  const t2 = performance.now();
+  tf.dispose(report);
+  const losses = lossRecords(names, values);
+  try {
+    assertFinite(losses, epoch, step);
+  } catch (e) {
+    tf.dispose(grads);
+    throw e;
+  }
   tf.tidy(() => {
     for (const t of spec.trainees) applyUpdate(t, grads, c.weightDecay);
   });
   tf.dispose(grads);
+  if (timing) timing.issueMs = t1 - t0 + (performance.now() - t2);
   return losses;
+}
+
+/**
+ * How runPhase runs its steps: eagerly, each step's losses read before its update (`deferred`
+ * false), or through the step graph (./stepGraph.ts: recorded once and replayed on WebGPU with the
+ * fast kernels and replay on), whose losses come back one step later (`deferred` true).
+ */
+export interface CohortStepper {
+  deferred: boolean;
+  run(batch: Batch, epoch: number, step: number): Promise<Record<string, LossRecord>>;
+  /** Before GPU work that is not a step (evaluation, checkpoint): the graph's buffers go back to the pool. */
+  release(): void;
+  dispose(): Promise<void>;
+  /** The step graph's counters, when there is one. */
+  graph: StepRunner | null;
+}
+
+export function cohortStepper(c: RunConfig, spec: PhaseSpec): CohortStepper {
+  const names = spec.trainees.map((t) => t.name);
+  if (!(replayEnabled() && fastKernelsActive() && webgpuBackend())) {
+    return { deferred: false, run: (batch, epoch, step) => trainStep(c, spec, batch, epoch, step), release() {}, async dispose() {}, graph: null };
+  }
+  const runner = new StepRunner(
+    {
+      terms: names.length * 4,
+      forwardBackward: (batch, inputs) => forwardBackward(c, spec, batch, inputs),
+      update: (grads) => {
+        for (const t of spec.trainees) applyUpdate(t, grads, c.weightDecay);
+      },
+      refreshHyperparameters: () => {
+        for (const t of spec.trainees) {
+          t.optimizer.weightDecay = c.weightDecay;
+          t.optimizer.refreshKernelParams();
+        }
+      },
+      persistent: () => [
+        ...spec.trainees.flatMap((t) => [...t.model.weights.map((w) => w.read()), ...t.optimizer.momentumTensors()]),
+        ...(spec.frozenTeacher?.weights.map((w) => w.read()) ?? []),
+      ],
+    },
+    { replay: true },
+  );
+  return {
+    deferred: true,
+    run: async (batch) => lossRecords(names, (await runner.run(batch)).subarray(1)),
+    release: () => runner.release(),
+    dispose: () => runner.dispose(),
+    graph: runner,
+  };
 }
 
 /** Forward the test set through each model in inference mode; [N, C] probabilities or [N, 4] boxes. */

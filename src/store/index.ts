@@ -20,6 +20,7 @@ export const studioStore = createStudioStore({
   confirm: (message) => window.confirm(message),
   persistStorage: () => void navigator.storage?.persist?.().catch(() => false),
   fastKernels: new URLSearchParams(location.search).get('kernels') !== 'stock',
+  replay: new URLSearchParams(location.search).get('replay') !== 'off',
 });
 
 export function useStudio<T>(selector: (s: StudioState) => T): T {

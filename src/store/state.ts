@@ -39,6 +39,8 @@ export interface StudioDeps {
   persistStorage(): void;
   /** The engine's fast WebGPU kernels (`?kernels=stock` turns them off). */
   fastKernels: boolean;
+  /** The training step recorded once and replayed (`?replay=off` turns it off); on when absent. */
+  replay?: boolean;
 }
 
 // Backend.

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { EngineError, type ErrorCode } from '../core/errors';
 import { enableFastKernels, fastKernelsActive } from '../engine/kernels/fastKernels';
+import { replayEnabled, setReplayEnabled } from '../engine/kernels/state';
 import type { BackendName, BackendReport } from './protocol';
 
 export class Gpu {
@@ -30,7 +31,7 @@ export class Gpu {
    * still initialising makes tfjs-core drop the first ("outdated promise": it resolves false),
    * which left the dev server's studio on WebGL or the CPU.
    */
-  async init(preferred: BackendName[] = ['webgpu', 'webgl', 'cpu'], options: { fastKernels?: boolean } = {}): Promise<BackendReport> {
+  async init(preferred: BackendName[] = ['webgpu', 'webgl', 'cpu'], options: { fastKernels?: boolean; replay?: boolean } = {}): Promise<BackendReport> {
     while (this.pending) await this.pending.catch(() => undefined);
     if (this.report && this.report.backend === preferred[0]) return this.report;
     const choice = this.choose(preferred, options);
@@ -42,12 +43,20 @@ export class Gpu {
     }
   }
 
-  private async choose(preferred: BackendName[], options: { fastKernels?: boolean }): Promise<BackendReport> {
+  private async choose(preferred: BackendName[], options: { fastKernels?: boolean; replay?: boolean }): Promise<BackendReport> {
     const fast = options.fastKernels ?? true;
+    // The trainer records its step once and replays it (engine/stepGraph.ts) unless asked not to.
+    setReplayEnabled(options.replay ?? true);
     const fallbacks: BackendReport['fallbacks'] = [];
     for (const name of preferred) {
       const reason = await this.tryBackend(name, fast);
-      if (reason === null) return (this.report = { backend: name, fallbacks, fastKernels: name === 'webgpu' && fastKernelsActive() });
+      if (reason === null)
+        return (this.report = {
+          backend: name,
+          fallbacks,
+          fastKernels: name === 'webgpu' && fastKernelsActive(),
+          replay: name === 'webgpu' && fastKernelsActive() && replayEnabled(),
+        });
       fallbacks.push({ backend: name, reason });
     }
     throw new EngineError('BACKEND_UNAVAILABLE', `No backend could run: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);

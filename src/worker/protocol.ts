@@ -14,6 +14,8 @@ export interface BackendReport {
   fallbacks: { backend: BackendName; reason: string }[];
   /** Whether the engine's own WebGPU training kernels are on (`?kernels=stock` turns them off). */
   fastKernels?: boolean;
+  /** Whether the training step is recorded once and replayed (`?replay=off` turns it off). */
+  replay?: boolean;
 }
 
 /**

@@ -40,7 +40,7 @@ const experiments = new ExperimentRunner(storage, gpu, archive, lock, library, s
 const bundles = new OpenedBundles();
 
 const api = {
-  init: (preferred?: BackendName[], options?: { fastKernels?: boolean }) => gpu.init(preferred, options),
+  init: (preferred?: BackendName[], options?: { fastKernels?: boolean; replay?: boolean }) => gpu.init(preferred, options),
 
   /** Generated data (clearly synthetic), stored at `size` px. */
   loadSampleData: (task: 'classify' | 'box', count: number, size: number) => data.loadSample(task, count, size),
@@ -108,7 +108,8 @@ const api = {
 
   /**
    * Diagnostics: every fast kernel against the stock one on fresh random inputs, here in the
-   * browser's WebGPU (the same checks `npm run test:gpu` and `bench --check` run through Dawn).
+   * browser's WebGPU (the same checks `npm run test:gpu` and `bench --check` run through Dawn), and
+   * a few training steps eager against replayed (engine/replayCheck.ts).
    */
   async kernelChecks(options: { quick?: boolean } = {}) {
     if (experiments.running) throw new EngineError('INVALID_CONFIG', 'Kernel checks wait until training ends');
@@ -124,7 +125,8 @@ const api = {
           ...(await checks.checkBatchNorm(checks.BN_CASES.slice(0, 1))),
         ]
       : await checks.runAllChecks();
-    return { backend: tf.getBackend(), results };
+    const { checkReplay } = await import('../engine/replayCheck');
+    return { backend: tf.getBackend(), results, replay: await checkReplay() };
   },
 
   /** Diagnostics: destroy the GPU device, as a driver reset would (`cohortStudio.simulateDeviceLoss()`). */

@@ -20,7 +20,18 @@
  * sums and pass 2 (one workgroup per chunk again) folds them before normalising its chunk.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asInternals, bufferOf, dispatch, newOutput, pipelineFor, prepareInPlace, scratchBuffer, uniformBuffer, type WebGPUBackendInternals } from './runtime';
+import {
+  asInternals,
+  bufferOf,
+  dispatch,
+  newOutput,
+  pipelineFor,
+  prepareInPlace,
+  scratchBuffer,
+  stepGuard,
+  uniformBuffer,
+  type WebGPUBackendInternals,
+} from './runtime';
 
 const THREADS = 256;
 /** Workgroups to aim for when splitting rows into chunks (a few per SM: these passes are memory-bound). */
@@ -85,7 +96,8 @@ function partialShader(ct: number, rl: number, backward: boolean): string {
 @group(0) @binding(3) var<storage, read> stats: array<f32>;
 @group(0) @binding(4) var<uniform> u: U;`
     : `@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<uniform> u: U;`;
+@group(0) @binding(2) var<uniform> u: U;
+@group(0) @binding(3) var<storage, read> guard: array<f32>;`;
   const center = backward ? 'stats[c]' : 'x[c]';
   const body = backward
     ? `let g = dy[r * u.C + c]; s1 = s1 + g; s2 = s2 + g * (x[r * u.C + c] - center);`
@@ -114,6 +126,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     part[(chunk * 2) * u.C + c] = red1[cx];
     part[(chunk * 2 + 1) * u.C + c] = red2[cx];
   }
+  ${backward ? '' : 'if (chunk == 0 && c == 0 && ry == 0) { part[u.chunks * 2 * u.C] = guard[0]; }'}
 }`;
 }
 
@@ -130,7 +143,12 @@ function applyShader(ct: number, rl: number, backward: boolean, single: boolean)
   for (const o of outputs) decl.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${o}: array<f32>;`);
   for (const i of inputs) decl.push(`@group(0) @binding(${binding++}) var<storage, read> ${i}: array<f32>;`);
   if (!single) decl.push(`@group(0) @binding(${binding++}) var<storage, read> part: array<f32>;`);
-  decl.push(`@group(0) @binding(${binding}) var<uniform> u: U;`);
+  decl.push(`@group(0) @binding(${binding++}) var<uniform> u: U;`);
+  // The step guard (./runtime.ts): moving statistics stay put once a loss term was not finite.
+  // The two-pass forward is at the limit of 8 storage buffers, so there pass 1 forwards the
+  // guard's flag at the end of the partial sums.
+  if (!backward && single) decl.push(`@group(0) @binding(${binding}) var<storage, read> guard: array<f32>;`);
+  const okFlag = single ? 'guard[0]' : 'part[u.chunks * 2 * u.C]';
   const center = backward ? 'stats[c]' : 'x[c]';
   const accumulate = single
     ? backward
@@ -160,12 +178,14 @@ function applyShader(ct: number, rl: number, backward: boolean, single: boolean)
     if (chunk == 0 && ry == 0) {
       statsOut[c] = mean;
       statsOut[u.C + c] = rstd;
-      let mm = movingMean[c];
-      movingMean[c] = mm - (mm - mean) * u.decay;
-      let mv = movingVar[c];
-      // PyTorch's running_var takes the unbiased variance; with one value per channel it keeps the biased one.
-      let unbiased = select(variance, variance * n / (n - 1.0), u.R > 1);
-      movingVar[c] = mv - (mv - unbiased) * u.decay;
+      if (${okFlag} != 0.0) {
+        let mm = movingMean[c];
+        movingMean[c] = mm - (mm - mean) * u.decay;
+        let mv = movingVar[c];
+        // PyTorch's running_var takes the unbiased variance; with one value per channel it keeps the biased one.
+        let unbiased = select(variance, variance * n / (n - 1.0), u.R > 1);
+        movingVar[c] = mv - (mv - unbiased) * u.decay;
+      }
     }
     let scale = gamma[c] * rstd;
     let shift = beta[c] - mean * scale;
@@ -242,11 +262,12 @@ const batchNormTrain: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const ins = [bufferOf(b, x), bufferOf(b, gamma), bufferOf(b, beta)];
   const touched = [x, gamma, beta, movingMean, movingVariance, y, stats];
   if (p.partial) {
-    const part = scratchBuffer(b, l.chunks * 2 * C * 4);
-    dispatch(b, p.partial, [part, bufferOf(b, x), u], groups, [x], false);
+    // One float more than the partial sums: the step guard's flag (see applyShader).
+    const part = scratchBuffer(b, (l.chunks * 2 * C + 1) * 4);
+    dispatch(b, p.partial, [part, bufferOf(b, x), u, stepGuard(b)], groups, [x], false);
     dispatch(b, p.apply, [...outs, ...ins, part, u], groups, touched);
   } else {
-    dispatch(b, p.apply, [...outs, ...ins, u], groups, touched);
+    dispatch(b, p.apply, [...outs, ...ins, u, stepGuard(b)], groups, touched);
   }
   return [y, stats];
 };

@@ -11,7 +11,7 @@
  * checks that neither buffer is shared before writing it in place.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { bufferOf, dispatch, pipelineFor, type WebGPUBackendInternals } from './runtime';
+import { bufferOf, dispatch, pipelineFor, stepGuard, type WebGPUBackendInternals } from './runtime';
 
 const WG = 256;
 /** Cap on workgroups; threads then stride over the rest (memory-bound, so a big grid gains nothing). */
@@ -27,8 +27,11 @@ struct Size { n: u32, p0: u32, p1: u32, p2: u32 };
 @group(0) @binding(2) var<storage, read> g: array<${T}>;
 @group(0) @binding(3) var<uniform> p: Params;
 @group(0) @binding(4) var<uniform> s: Size;
+@group(0) @binding(5) var<storage, read> guard: array<f32>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  // A loss term of this step (or an earlier one) was not finite: keep the weights as they are.
+  if (guard[0] == 0.0) { return; }
   let stride = nwg.x * ${WG}u;
   for (var i = gid.x; i < s.n; i = i + stride) {
     let wi = w[i];
@@ -50,13 +53,12 @@ export class SgdMomentumKernel {
 
   constructor(private readonly b: WebGPUBackendInternals) {}
 
-  /** Update `w` and `v` in place from gradient `g`; all three float32 of the same size. */
-  run(name: string, w: tf.TensorInfo, v: tf.TensorInfo, g: tf.TensorInfo, lr: number, mu: number, wd: number): void {
+  /**
+   * Write the hyperparameter block if a value changed. A recorded step (../stepGraph.ts) binds the
+   * same block, so calling this before a replay is how a new learning rate reaches it.
+   */
+  setParams(lr: number, mu: number, wd: number): void {
     const b = this.b;
-    const n = w.shape.reduce((a, d) => a * d, 1);
-    if (n === 0) return;
-    const vec4 = n % 4 === 0;
-    const units = vec4 ? n / 4 : n;
     if (!this.params) {
       this.params = b.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     }
@@ -71,6 +73,19 @@ export class SgdMomentumKernel {
       b.queue.writeBuffer(this.params, 0, new Float32Array([lr, mu, wd, 0]));
       this.paramValues = [lr, mu, wd];
     }
+  }
+
+  /**
+   * Update `w` and `v` in place from gradient `g`; all three float32 of the same size. Skipped on
+   * the GPU while the step guard (./runtime.ts) reads 0.
+   */
+  run(name: string, w: tf.TensorInfo, v: tf.TensorInfo, g: tf.TensorInfo, lr: number, mu: number, wd: number): void {
+    const b = this.b;
+    const n = w.shape.reduce((a, d) => a * d, 1);
+    if (n === 0) return;
+    const vec4 = n % 4 === 0;
+    const units = vec4 ? n / 4 : n;
+    this.setParams(lr, mu, wd);
     const key = `${name}:${units}`;
     let size = this.sizes.get(key);
     if (!size) {
@@ -80,7 +95,7 @@ export class SgdMomentumKernel {
     }
     const pipeline = pipelineFor(b, `cohort_sgd_momentum_${vec4 ? 'v4' : 's'}`, () => shader(vec4));
     const groups = Math.min(MAX_WORKGROUPS, Math.ceil(units / WG));
-    dispatch(b, pipeline, [bufferOf(b, w), bufferOf(b, v), bufferOf(b, g), this.params, size], [groups], [w, v, g]);
+    dispatch(b, pipeline, [bufferOf(b, w), bufferOf(b, v), bufferOf(b, g), this.params!, size, stepGuard(b)], [groups], [w, v, g]);
   }
 
   dispose(): void {

@@ -8,7 +8,8 @@
  * stays meaningful where individual entries are near zero. Tolerance 1e-4.
  */
 import * as tf from '@tensorflow/tfjs';
-import { chooseSplits } from './Conv2DBackpropFilter';
+import { chooseSplits, planConvGemm, runConvGemm, type ConvDirection } from './convGemm';
+import { webgpuBackend } from './runtime';
 import { bnLayout } from './BatchNormTrain';
 import { disableFastKernels, enableFastKernels, fastKernelsEnabled } from './fastKernels';
 import { FastBatchNormalization } from './FastBatchNorm';
@@ -76,6 +77,14 @@ export const CONV_CASES: ConvCase[] = [
   { x: [5, 8, 8, 64], kernel: [1, 1], outChannels: 129, stride: 2, pad: 'valid' },
   { x: [4, 56, 56, 16], kernel: [3, 3], outChannels: 16, stride: 1, pad: 1 },
   { x: [3, 10, 6, 9], kernel: [3, 1], outChannels: 11, stride: 2, pad: 'valid' },
+  // 1x1 stride 2 (a ResNet shortcut: its odd input pixels get no gradient), channels a multiple of 4.
+  { x: [2, 14, 14, 8], kernel: [1, 1], outChannels: 12, stride: 2, pad: 'valid' },
+  // Stride larger than the kernel: some stride classes have no tap at all.
+  { x: [1, 10, 10, 4], kernel: [2, 2], outChannels: 4, stride: 3, pad: 'valid' },
+  // A plain GEMM in every direction, all vec4.
+  { x: [2, 8, 8, 16], kernel: [1, 1], outChannels: 32, stride: 1, pad: 'valid' },
+  // 'same' with stride 2 on an odd size: asymmetric padding.
+  { x: [3, 7, 9, 8], kernel: [3, 3], outChannels: 12, stride: 2, pad: 'same' },
 ];
 
 function convName(c: ConvCase): string {
@@ -109,11 +118,126 @@ export async function checkConv2DBackpropFilter(cases = CONV_CASES): Promise<Che
   return out;
 }
 
+/** The forward (FusedConv2D with bias and ReLU, and plain Conv2D) against the stock kernels. */
+export async function checkConv2D(cases = CONV_CASES): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of cases) {
+    const info = convInfo(c);
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 11);
+    const filter = tf.randomNormal(info.filterShape, 0, 1, 'float32', 12);
+    const bias = tf.randomNormal([c.outChannels], 0, 1, 'float32', 13);
+    const run = async () => {
+      const ys = tf.tidy(() => [
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: c.stride, pad: c.pad, bias, activation: 'relu' }),
+        tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, c.stride, c.pad),
+      ]);
+      const v = await Promise.all(ys.map((y) => y.data()));
+      tf.dispose(ys);
+      return v;
+    };
+    const r = await stockAndFast(run);
+    const p = planConvGemm('forward', info);
+    out.push(
+      result('Conv2D', `${convName(c)} splits=${p.splits} (fused bias+relu; plain)`, [
+        relativeError(r.fast[0], r.stock[0]),
+        relativeError(r.fast[1], r.stock[1]),
+      ]),
+    );
+    tf.dispose([x, filter, bias]);
+  }
+  return out;
+}
+
+/** The input gradient against the stock (naive) kernel. */
+export async function checkConv2DBackpropInput(cases = CONV_CASES): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of cases) {
+    const info = convInfo(c);
+    const dy = tf.randomNormal([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 0, 1, 'float32', 14);
+    const filter = tf.randomNormal(info.filterShape, 0, 1, 'float32', 15);
+    const attrs = { inputShape: c.x, strides: c.stride, pad: c.pad, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
+    const run = async () => {
+      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor;
+      const v = await dx.data();
+      dx.dispose();
+      return v;
+    };
+    const r = await stockAndFast(run);
+    const p = planConvGemm('input', info);
+    out.push(result('Conv2DBackpropInput', `${convName(c)} classes=${p.classes} splits=${p.splits}`, [relativeError(r.fast, r.stock)]));
+    tf.dispose([dy, filter]);
+  }
+  return out;
+}
+
+/** Every direction with the reduction forced into 3 slices (the split-K path on small shapes). */
+export async function checkConvSplitK(cases = CONV_CASES.slice(0, 6)): Promise<CheckResult[]> {
+  const b = webgpuBackend();
+  if (!b) return [];
+  const out: CheckResult[] = [];
+  for (const c of cases) {
+    const info = convInfo(c);
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 16);
+    const filter = tf.randomNormal(info.filterShape, 0, 1, 'float32', 17);
+    const dy = tf.randomNormal([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 0, 1, 'float32', 18);
+    const bias = tf.randomNormal([c.outChannels], 0, 1, 'float32', 19);
+    const was = fastKernelsEnabled();
+    disableFastKernels();
+    try {
+      const stock = await Promise.all(
+        tf
+          .tidy(() => [
+            tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: c.stride, pad: c.pad, bias, activation: 'relu' }),
+            tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+              strides: c.stride,
+              pad: c.pad,
+              dataFormat: 'NHWC',
+              filterShape: info.filterShape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
+            tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
+              inputShape: c.x,
+              strides: c.stride,
+              pad: c.pad,
+              dataFormat: 'NHWC',
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          ])
+          .map(async (t) => {
+            const v = await t.data();
+            t.dispose();
+            return v;
+          }),
+      );
+      const dirs: [ConvDirection, tf.Tensor, tf.Tensor, tf.Tensor | null][] = [
+        ['forward', x, filter, bias],
+        ['filter', x, dy, null],
+        ['input', dy, filter, null],
+      ];
+      const errs: number[] = [];
+      for (let d = 0; d < 3; d++) {
+        const [dir, a, bb, bi] = dirs[d];
+        const info2 = tf
+          .engine()
+          .makeTensorFromTensorInfo(runConvGemm(b, { dir, info, a, b: bb, bias: bi, activation: dir === 'forward' ? 'relu' : 'linear', splits: 3 }));
+        errs.push(relativeError(await info2.data(), stock[d]));
+        info2.dispose();
+      }
+      out.push(result('ConvSplitK', `${convName(c)} splits=3 (fwd, dW, dx)`, errs));
+    } finally {
+      if (was) enableFastKernels();
+    }
+    tf.dispose([x, filter, dy, bias]);
+  }
+  return out;
+}
+
 /** The backend's matmul-based input gradient (flag WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false) vs its naive one. */
 export async function checkConv2DBackpropInputFlag(cases = CONV_CASES): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const flag = 'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE';
   const was = tf.env().getBool(flag);
+  const fastWas = fastKernelsEnabled();
+  // A comparison of two stock programs: the fast kernel must not stand in for either.
+  disableFastKernels();
   try {
     for (const c of cases) {
       const info = convInfo(c);
@@ -134,6 +258,7 @@ export async function checkConv2DBackpropInputFlag(cases = CONV_CASES): Promise<
     }
   } finally {
     tf.env().set(flag, was);
+    if (fastWas) enableFastKernels();
   }
   return out;
 }
@@ -289,7 +414,10 @@ export async function runAllChecks(opts: { includeFlags?: boolean } = {}): Promi
     ...(await checkSgdMomentum()),
     ...(await checkReluGrad()),
     ...(await checkSigmoidGrad()),
+    ...(await checkConv2D()),
+    ...(await checkConv2DBackpropInput()),
     ...(await checkConv2DBackpropFilter()),
+    ...(await checkConvSplitK()),
     ...(await checkDepthwiseBackpropFilter()),
     ...(await checkBatchNorm()),
   ];

@@ -6,7 +6,8 @@
  * stock and fast in one process.
  *
  * What "fast" changes:
- * - kernels that replace stock ones: Conv2DBackpropFilter (./Conv2DBackpropFilter.ts),
+ * - kernels that replace stock ones: the convolution trio as implicit GEMMs (./convGemm.ts via
+ *   ./Conv2D.ts for Conv2D and FusedConv2D, ./Conv2DBackpropInput.ts, ./Conv2DBackpropFilter.ts),
  *   DepthwiseConv2dNativeBackpropFilter (./DepthwiseConv2dNativeBackpropFilter.ts);
  * - kernels the engine calls directly when `fastKernelsActive()`: the SGD-momentum update
  *   (../optimizer.ts) and BatchNorm in training mode (./BatchNormTrain.ts via ./FastBatchNorm.ts);
@@ -17,7 +18,9 @@
  * kernels this module saves). Depends on tfjs only.
  */
 import * as tf from '@tensorflow/tfjs';
+import { makeConv2D } from './Conv2D';
 import { makeConv2DBackpropFilter } from './Conv2DBackpropFilter';
+import { makeConv2DBackpropInput } from './Conv2DBackpropInput';
 import { makeDepthwiseConv2dNativeBackpropFilter } from './DepthwiseConv2dNativeBackpropFilter';
 import { registerBatchNormKernels } from './BatchNormTrain';
 import { installGradientOverrides, removeGradientOverrides } from './gradients';
@@ -33,6 +36,9 @@ interface Override {
 }
 
 const OVERRIDES: Override[] = [
+  { kernelName: 'Conv2D', make: makeConv2D },
+  { kernelName: 'FusedConv2D', make: makeConv2D },
+  { kernelName: 'Conv2DBackpropInput', make: makeConv2DBackpropInput },
   { kernelName: 'Conv2DBackpropFilter', make: makeConv2DBackpropFilter },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', make: makeDepthwiseConv2dNativeBackpropFilter },
 ];
@@ -49,11 +55,14 @@ const savedFlags = new Map<string, number | boolean>();
 export interface FastKernelOptions {
   /** Backend flags to set while on (default `FAST_FLAGS`). */
   flags?: Record<string, number | boolean>;
+  /** Replacement kernels to leave stock (e.g. ['Conv2D', 'FusedConv2D'] to compare one direction). */
+  keepStock?: string[];
 }
 
 export function enableFastKernels(opts: FastKernelOptions = {}): void {
   if (fastKernelsEnabled()) disableFastKernels();
   for (const o of OVERRIDES) {
+    if (opts.keepStock?.includes(o.kernelName)) continue;
     const stock = tf.getKernel(o.kernelName, BACKEND);
     if (!stock) {
       throw new Error(`enableFastKernels: no stock '${o.kernelName}' kernel for '${BACKEND}'; import @tensorflow/tfjs-backend-webgpu first`);

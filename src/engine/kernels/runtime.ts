@@ -191,6 +191,34 @@ export function prepareInPlace(b: WebGPUBackendInternals, t: tf.TensorInfo): boo
   return true;
 }
 
+// ------------------------------------------------------------------------------------------------
+// The step guard: a storage buffer whose first float is 1 while every loss term so far was finite.
+// The optimiser and BatchNorm's moving-statistics update read it and do nothing when it is 0, so a
+// step whose loss is not finite changes no weight without the host reading the loss first
+// (../stepGraph.ts sets it around a guarded step; ./replay/guard.ts writes it). Outside a guarded
+// step the kernels bind a buffer that always reads 1, so their arithmetic is the same either way.
+
+const alwaysOk = new WeakMap<GPUDevice, GPUBuffer>();
+let activeGuard: GPUBuffer | null = null;
+
+/** Make `buffer` the guard the kernels read (null: the always-1 buffer). */
+export function setStepGuard(buffer: GPUBuffer | null): void {
+  activeGuard = buffer;
+}
+
+/** The guard buffer kernels bind now. */
+export function stepGuard(b: WebGPUBackendInternals): GPUBuffer {
+  if (activeGuard) return activeGuard;
+  let ok = alwaysOk.get(b.device);
+  if (!ok) {
+    ok = b.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+    new Float32Array(ok.getMappedRange()).set([1, 0, 0, 0]);
+    ok.unmap();
+    alwaysOk.set(b.device, ok);
+  }
+  return ok;
+}
+
 /** Workgroup counts for `total` workgroups in at most two dimensions (65,535 per dimension). */
 export function grid2d(total: number): [number, number] {
   const max = 65535;

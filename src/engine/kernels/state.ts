@@ -20,3 +20,17 @@ export function fastKernelsEnabled(): boolean {
 export function fastKernelsActive(): boolean {
   return enabled && tf.getBackend() === BACKEND;
 }
+
+let replay = true;
+
+/**
+ * Whether the trainer records its step once and replays it (../stepGraph.ts) where it can: on by
+ * default; the studio's `?replay=off` and the command line's `--no-replay` turn it off to compare.
+ */
+export function setReplayEnabled(on: boolean): void {
+  replay = on;
+}
+
+export function replayEnabled(): boolean {
+  return replay;
+}

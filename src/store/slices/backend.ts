@@ -13,7 +13,7 @@ export const backendSlice: Slice<BackendSlice> = (set, get, deps) => ({
   setTab: (tab) => set({ tab }),
   init: async () => {
     try {
-      set({ backend: await deps.studio().init(undefined, { fastKernels: deps.fastKernels }) });
+      set({ backend: await deps.studio().init(undefined, { fastKernels: deps.fastKernels, replay: deps.replay }) });
       set({ storageSupport: await deps.studio().storageSupport() });
       await get().refreshInterrupted();
     } catch (e) {

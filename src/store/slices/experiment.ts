@@ -83,7 +83,7 @@ export const experimentSlice: Slice<ExperimentSlice> = (set, get, deps) => {
     restartAndResume: async () => {
       const remote = deps.restartStudio();
       set({ backend: null, error: null, status: 'idle', dataset: null });
-      set({ backend: await remote.init(undefined, { fastKernels: deps.fastKernels }) });
+      set({ backend: await remote.init(undefined, { fastKernels: deps.fastKernels, replay: deps.replay }) });
       await get().refreshInterrupted();
       await get().resume();
     },
