@@ -3,7 +3,8 @@
  * sample standard deviation over seeds of the headline metric (accuracy, or mean IoU for boxes);
  * for every method's ensembles, a paired two-sided t-test against the KD ensemble over the seeds
  * both have, with the paper's '*' where the method is better and p < 0.05. Also the parameter
- * reduction of Figure 2. Output as JSON-ready objects, CSV and Markdown.
+ * reduction of Figure 2, and (classification) each row's expected calibration error over seeds.
+ * Output as JSON-ready objects, CSV and Markdown.
  */
 import { MODE_LABELS, type Mode } from '../core/config';
 import type { BoxMetrics, ClassMetrics } from '../core/metrics';
@@ -71,7 +72,35 @@ export function aggregate(runs: RunRecord[], methods: Mode[], seeds: number[]): 
   const teacher = params('teacher');
   const students = Array.from({ length: k }, (_, i) => params(`student${i + 1}`) ?? 0);
   const reduction = teacher ? 1 - students.reduce((a, b) => a + b, 0) / teacher : null;
-  return { metric, methods, seeds, rows: rows.filter((r) => Object.keys(r.cells).length > 0), parameters: { teacher, students, reduction } };
+  return {
+    metric,
+    methods,
+    seeds,
+    rows: rows.filter((r) => Object.keys(r.cells).length > 0),
+    ...(task === 'classify' ? { calibration: calibrationTable(done, methods, seeds, rows) } : {}),
+    parameters: { teacher, students, reduction },
+  };
+}
+
+/** ECE per row of Table 2 (same rows and labels), mean ± sample std over the seeds that have it. */
+function calibrationTable(done: RunRecord[], methods: Mode[], seeds: number[], like: TableRow[]): { metric: 'ece'; rows: TableRow[] } {
+  const eceOf = (e: Evaluation, key: string): number | null => {
+    const m = key.startsWith('ensemble_') ? e.ensembles[key.slice('ensemble_'.length)] : e.networks[key];
+    return m && 'ece' in m && typeof m.ece === 'number' && !Number.isNaN(m.ece) ? m.ece : null;
+  };
+  const rows = like.map((row) => {
+    const cells: Partial<Record<Mode, Cell>> = {};
+    for (const method of methods) {
+      const values = seeds.map((s) => {
+        const r = done.find((x) => x.method === method && x.seed === s);
+        return r ? eceOf(r.final!, row.key) : null;
+      });
+      const present = values.filter((v): v is number => v !== null);
+      if (present.length) cells[method] = { values, mean: mean(present), std: sampleStd(present), n: present.length };
+    }
+    return { key: row.key, label: row.label, cells };
+  });
+  return { metric: 'ece', rows: rows.filter((r) => Object.keys(r.cells).length > 0) };
 }
 
 function fmtCell(c: Cell | undefined, digits: number): string {
@@ -88,6 +117,14 @@ export function tableMarkdown(t: ResultsTable, digits = 3): string {
   const sep = `|---|${t.methods.map(() => '---').join('|')}|`;
   const body = t.rows.map((r) => `| ${r.label} | ${t.methods.map((m) => fmtCell(r.cells[m], digits)).join(' | ')} |`);
   const notes = ['', '\\* the ensemble is better than the KD ensemble, paired two-sided t-test over seeds, p < 0.05.'];
+  if (t.calibration?.rows.length) {
+    notes.push(
+      '',
+      `| Expected calibration error (mean ± std, lower is better) | ${t.methods.map((m) => MODE_LABELS[m]).join(' | ')} |`,
+      sep,
+      ...t.calibration.rows.map((r) => `| ${r.label} | ${t.methods.map((m) => fmtCell(r.cells[m], digits)).join(' | ')} |`),
+    );
+  }
   if (t.parameters.reduction !== null) {
     notes.push(
       `Parameters: teacher ${t.parameters.teacher!.toLocaleString('en-US')}, students ${t.parameters.students.map((s) => s.toLocaleString('en-US')).join(' + ')}; reduction 1 - students/teacher = ${(100 * t.parameters.reduction).toFixed(1)} %.`,
@@ -100,26 +137,33 @@ function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One line per (row, method): mean, std, n, p against KD, star, and the per-seed values. */
+/**
+ * One line per (row, method): mean, std, n, p against KD, star, and the per-seed values; then the
+ * same for each row's expected calibration error (metric `ece`).
+ */
 export function tableCsv(t: ResultsTable): string {
   const lines = [['row', 'method', 'metric', 'mean', 'std', 'n', 'p_vs_kd', 'star', ...t.seeds.map((s) => `seed_${s}`)].join(',')];
-  for (const r of t.rows) {
-    for (const m of t.methods) {
-      const c = r.cells[m];
-      if (!c) continue;
-      lines.push(
-        [
-          csvField(r.label),
-          csvField(MODE_LABELS[m]),
-          t.metric,
-          String(c.mean),
-          Number.isNaN(c.std) ? '' : String(c.std),
-          String(c.n),
-          c.vsKD ? String(c.vsKD.p) : '',
-          c.star ? '*' : '',
-          ...c.values.map((v) => (v === null ? '' : String(v))),
-        ].join(','),
-      );
+  const blocks: [string, TableRow[]][] = [[t.metric, t.rows]];
+  if (t.calibration) blocks.push([t.calibration.metric, t.calibration.rows]);
+  for (const [metric, rows] of blocks) {
+    for (const r of rows) {
+      for (const m of t.methods) {
+        const c = r.cells[m];
+        if (!c) continue;
+        lines.push(
+          [
+            csvField(r.label),
+            csvField(MODE_LABELS[m]),
+            metric,
+            String(c.mean),
+            Number.isNaN(c.std) ? '' : String(c.std),
+            String(c.n),
+            c.vsKD ? String(c.vsKD.p) : '',
+            c.star ? '*' : '',
+            ...c.values.map((v) => (v === null ? '' : String(v))),
+          ].join(','),
+        );
+      }
     }
   }
   return lines.join('\n') + '\n';
