@@ -105,7 +105,7 @@ describe('Table 2 aggregation', () => {
   it('expected calibration error per row over seeds, in the table, the CSV and the Markdown', () => {
     const withEce = (r: RunRecord, ece: number): RunRecord => {
       const f = r.final!;
-      const tag = (m: object) => ({ ...m, ece });
+      const tag = <M extends object>(m: M): M => ({ ...m, ece });
       const final: Evaluation = {
         ...f,
         networks: Object.fromEntries(Object.entries(f.networks).map(([k, m]) => [k, tag(m)])),

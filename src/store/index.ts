@@ -22,6 +22,22 @@ export const studioStore = createStudioStore({
   confirm: (message) => window.confirm(message),
   persistStorage: () => void navigator.storage?.persist?.().catch(() => false),
   fastKernels: new URLSearchParams(location.search).get('kernels') !== 'stock',
+  prefs: {
+    get: (key) => {
+      try {
+        return localStorage.getItem(key);
+      } catch {
+        return null;
+      }
+    },
+    set: (key, value) => {
+      try {
+        localStorage.setItem(key, value);
+      } catch {
+        // Storage refused (a private window): the choice lasts for this page.
+      }
+    },
+  },
 });
 
 export function useStudio<T>(selector: (s: StudioState) => T): T {

@@ -17,6 +17,7 @@ import type { JournalEntry } from '../experiment/journal';
 import type { PlannerApi } from '../worker/planner.worker';
 import type { BackendReport, StorageReport } from '../worker/protocol';
 import type { StudioApi } from '../worker/studio.worker';
+import type { CurveView } from './curves';
 import type { HistoryDb, HistoryRecord } from './history';
 import type { Progress } from './progress';
 
@@ -38,6 +39,8 @@ export interface StudioDeps {
   persistStorage(): void;
   /** The engine's fast WebGPU kernels (`?kernels=stock` turns them off). */
   fastKernels: boolean;
+  /** Small settings kept in this browser (localStorage); absent: kept for the session only. */
+  prefs?: { get(key: string): string | null; set(key: string, value: string): void };
 }
 
 // Backend.
@@ -50,6 +53,8 @@ export interface BackendSlice {
   backendError: ErrorInfo | null;
   tab: Tab;
   setTab(tab: Tab): void;
+  /** The tab a key moves to from the selected one (the WAI-ARIA tabs pattern: arrows wrap, Home, End), selected. */
+  stepTab(key: 'next' | 'previous' | 'first' | 'last'): Tab;
   /** Start the worker's backend, then look for an interrupted experiment. */
   init(): Promise<void>;
 }
@@ -138,20 +143,54 @@ export interface HistorySlice {
 // Results.
 export type Inspection = NonNullable<Awaited<ReturnType<Remote['inspect']>>>;
 export type RunPredictions = NonNullable<Awaited<ReturnType<Remote['predictions']>>>;
+export type Saliency = Awaited<ReturnType<Remote['gradCam']>>;
+export type SaliencyTarget = NonNullable<Parameters<Remote['gradCam']>[2]>;
 
 export interface ResultsSlice {
   /** The finished run shown in Inspect: its first test images with every prediction. */
   inspection: { key: string; data: Inspection | null } | null;
   /** The finished run picked in Compare: all its test predictions (ROC curves). */
   predictions: { key: string; data: RunPredictions | null } | null;
+  /** Grad-CAM maps of some test images of a finished run (Inspect), the latest request only. */
+  saliency: { key: string; request: string; data: Saliency | null; error: ErrorInfo | null } | null;
   loadInspection(key: string): Promise<void>;
+  loadSaliency(key: string, indices: number[], target: SaliencyTarget): Promise<void>;
   loadPredictions(key: string): Promise<void>;
   exportRun(key: string, includeTeacher: boolean): ReturnType<Remote['exportRun']>;
   openBundle(bytes: Uint8Array): ReturnType<Remote['openBundle']>;
   predictFiles(files: FileWithPath[]): ReturnType<Remote['predictFiles']>;
 }
 
-export type StudioState = BackendSlice & DataSlice & ConfigureSlice & ExperimentSlice & HistorySlice & ResultsSlice;
+// Curves (Compare).
+export interface CurvesSlice {
+  curveView: CurveView;
+  setCurveView(p: Partial<CurveView>): void;
+  /** Every logged value of the experiment's runs (`curves.ts`). */
+  curvesCsv(): string;
+}
+
+// Appearance and the page as a tool.
+export type ThemePreference = 'system' | 'light' | 'dark';
+
+export interface AppearanceSlice {
+  theme: ThemePreference;
+  setTheme(theme: ThemePreference): void;
+  /** The service worker's state: whether the studio is stored for offline use, and whether the browser is online. */
+  offline: { ready: boolean; online: boolean; error: string | null };
+  setOffline(p: Partial<AppearanceSlice['offline']>): void;
+}
+
+// The spec as a link.
+export interface LinkSlice {
+  /** Why the spec of the link the studio was opened with could not be used. */
+  linkError: ErrorInfo | null;
+  /** Read the spec a URL fragment carries into Configure; false (and `linkError`) when it cannot be used. */
+  openSpecLink(hash: string): boolean;
+  /** The URL fragment that carries the current spec. */
+  specLinkHash(): string;
+}
+
+export type StudioState = BackendSlice & DataSlice & ConfigureSlice & ExperimentSlice & HistorySlice & ResultsSlice & CurvesSlice & AppearanceSlice & LinkSlice;
 
 export type SetState = (p: Partial<StudioState>) => void;
 export type GetState = () => StudioState;

@@ -19,6 +19,7 @@ import { exportRun, OpenedBundles } from './bundles';
 import { ExperimentRunner, type RunOptions } from './experiments';
 import { Gpu } from './gpu';
 import { DatasetHolder, type ImportSettings } from './imports';
+import { SaliencyRoom, type SaliencyTarget } from './saliency';
 import { OpfsFileStore, opfsAvailable } from './opfsFileStore';
 import type { BackendName, StorageReport } from './protocol';
 
@@ -28,6 +29,7 @@ const archive = new RunArchive();
 const storage = new SessionStorage(opfsAvailable() ? new OpfsFileStore() : new MemoryFileStore());
 const experiments = new ExperimentRunner(storage, gpu, archive);
 const bundles = new OpenedBundles();
+const saliency = new SaliencyRoom(archive);
 
 const api = {
   init: (preferred?: BackendName[], options?: { fastKernels?: boolean }) => gpu.init(preferred, options),
@@ -43,6 +45,7 @@ const api = {
   /** Run every method x seed of `spec` on the held dataset (or resume the interrupted experiment). */
   async runExperiment(spec: unknown, onEvent: (e: StudioEvent) => void, options: RunOptions = {}) {
     if (!gpu.ready) await gpu.init();
+    saliency.release();
     return experiments.run(spec, data.study, onEvent, options);
   },
   pause: () => experiments.pause(),
@@ -63,6 +66,8 @@ const api = {
   inspect: (key: string, limit?: number) => archive.inspect(key, limit),
   /** Every test prediction of a finished run (for ROC curves), without the images. */
   predictions: (key: string) => archive.predictions(key),
+  /** Grad-CAM maps of a finished run's networks on some of its test images (classification). */
+  gradCam: (key: string, indices: number[], target?: SaliencyTarget) => saliency.gradCam(key, indices, target),
 
   async exportRun(key: string, includeTeacher: boolean): Promise<Uint8Array> {
     const run = archive.get(key);

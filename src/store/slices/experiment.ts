@@ -29,6 +29,7 @@ export const experimentSlice: Slice<ExperimentSlice> = (set, get, deps) => {
       resumeNote: null,
       saveError: null,
       inspection: null,
+      saliency: null,
       predictions: null,
       tab: 'Train',
     });
