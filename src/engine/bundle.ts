@@ -85,6 +85,8 @@ export interface BundleInput {
   rule?: EnsembleRule | BoxEnsembleRule;
   resize?: 'stretch' | 'pad';
   extra?: Record<string, unknown>;
+  /** More text files for the bundle's root (MODEL_CARD.md, spec.json). */
+  textFiles?: Record<string, string>;
 }
 
 /** Zip the trained students (and the teacher if asked) with the manifest, config and metrics. */
@@ -132,6 +134,7 @@ export async function makeBundle(b: BundleInput): Promise<Uint8Array> {
       "Networks using VGG's classifier or dropout contain the custom layers AdaptiveAveragePooling2D and SeededDropout.",
     ].join('\n'),
   );
+  for (const [path, text] of Object.entries(b.textFiles ?? {})) files[path] = strToU8(text);
   return zipSync(files, { level: 0 });
 }
 

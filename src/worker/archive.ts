@@ -6,7 +6,7 @@
  * Owns: what is kept of a finished run and the Inspect view of it. Runs in the studio worker.
  */
 import type { Samples } from '../core/samples';
-import { thumbnail, type Thumbnail } from '../data/summary';
+import { countsOf, thumbnail, type Thumbnail } from '../data/summary';
 import { modelToFiles, type ModelFiles } from '../engine/bundle';
 import type { RunResult } from '../engine/trainer';
 
@@ -15,6 +15,8 @@ export interface KeptRun {
   result: Pick<RunResult, 'config' | 'networks' | 'final' | 'predictions'>;
   files: Record<string, ModelFiles>;
   test: Samples;
+  /** Images per class (or `images`) in the run's training and test sets, for the model card. */
+  counts?: { train: Record<string, number>; test: Record<string, number> };
 }
 
 /** A finished run's test images with every network's and ensemble's predictions. */
@@ -41,10 +43,12 @@ export class RunArchive {
   }
 
   /** Keep a finished run: its networks as model files (the models themselves are freed after). */
-  async keep(key: string, r: RunResult, test: Samples): Promise<void> {
+  async keep(key: string, r: RunResult, test: Samples, train?: Samples): Promise<void> {
     const files: Record<string, ModelFiles> = {};
     for (const [name, model] of Object.entries(r.models)) files[name] = await modelToFiles(model);
-    this.runs.set(key, { key, result: { config: r.config, networks: r.networks, final: r.final, predictions: r.predictions }, files, test });
+    const names = r.config.task === 'classify' ? r.config.classNames : undefined;
+    const counts = train ? { train: countsOf(train, names), test: countsOf(test, names) } : undefined;
+    this.runs.set(key, { key, result: { config: r.config, networks: r.networks, final: r.final, predictions: r.predictions }, files, test, counts });
   }
 
   /** Labels (or boxes) and every network's and ensemble's predictions on all test images, without the images. */

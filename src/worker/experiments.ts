@@ -8,7 +8,8 @@
  */
 import { EngineError } from '../core/errors';
 import type { StudioEvent } from '../core/events';
-import type { ExperimentResult } from '../core/results';
+import type { DatasetInfo, ExperimentResult, RunRecord } from '../core/results';
+import { parseSpec, type ExperimentSpec } from '../core/spec';
 import { runSession, SessionStorage, type Study } from '../experiment/session';
 import type { JournalEntry } from '../experiment/journal';
 import type { RunArchive } from './archive';
@@ -23,12 +24,22 @@ export interface RunOptions {
 
 const MEMORY_EVERY_MS = 1000;
 
+function specOrNull(spec: unknown): ExperimentSpec | null {
+  try {
+    return parseSpec(spec);
+  } catch {
+    return null;
+  }
+}
+
 export class ExperimentRunner {
   private controller: AbortController | null = null;
   private paused: { promise: Promise<void>; release: () => void } | null = null;
   private readonly flushRequest = { requested: false };
   /** The spec and dataset of the last experiment run, for exports. */
   last: ExperimentResult | null = null;
+  /** The experiment running (or run last): its spec, dataset and finished runs so far, for model cards. */
+  current: { spec: ExperimentSpec | null; dataset: DatasetInfo | null; records: RunRecord[] } | null = null;
 
   constructor(
     readonly storage: SessionStorage,
@@ -47,6 +58,7 @@ export class ExperimentRunner {
     const controller = (this.controller = new AbortController());
     this.archive.clear();
     this.last = null;
+    const current = (this.current = { spec: specOrNull(spec), dataset: study?.info ?? null, records: [] as RunRecord[] });
     let lastMemory = 0;
     try {
       const result = await runSession(spec, study, {
@@ -63,6 +75,7 @@ export class ExperimentRunner {
         },
         classifyError: (e) => this.gpu.classify(e),
         onEvent: (e) => {
+          if (e.type === 'run-end') current.records.push(e.record);
           onEvent(e);
           const now = Date.now();
           if (e.type === 'train' && e.event.type === 'step' && now - lastMemory >= MEMORY_EVERY_MS) {
@@ -71,7 +84,7 @@ export class ExperimentRunner {
             onEvent({ type: 'memory', numTensors: m.numTensors, numBytes: m.numBytes, gpuBytes: m.gpuBytes });
           }
         },
-        onRunModels: (run, r, data) => this.archive.keep(`${run.method}:${run.seed}`, r, data.test),
+        onRunModels: (run, r, data) => this.archive.keep(`${run.method}:${run.seed}`, r, data.test, data.train),
       });
       this.last = result;
       return result;

@@ -73,7 +73,16 @@ const api = {
     const run = archive.get(key);
     if (!run) throw new EngineError('INVALID_CONFIG', `No trained networks are kept for run ${key}`, key);
     const last = experiments.last;
-    const zip = await exportRun(run, includeTeacher, { resize: last?.spec.data.resize ?? 'stretch', seeds: last?.spec.seeds, dataset: last?.dataset });
+    const current = experiments.current;
+    const spec = last?.spec ?? current?.spec ?? null;
+    const zip = await exportRun(run, includeTeacher, {
+      resize: spec?.data.resize ?? 'stretch',
+      seeds: spec?.seeds,
+      dataset: last?.dataset ?? current?.dataset ?? undefined,
+      spec,
+      records: current?.records,
+      table: last?.table,
+    });
     return Comlink.transfer(zip, [zip.buffer]);
   },
   openBundle: (bytes: Uint8Array) => bundles.open(bytes),
