@@ -1,8 +1,9 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { serviceWorker } from './vite-plugins/serviceWorker';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), serviceWorker({ entry: 'src/sw/serviceWorker.ts' })],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { port: 5173 },

@@ -75,6 +75,18 @@ export function ConfigurePanel() {
   const needsPeers = spec.methods.some(usesPeers) && spec.students.length < 2;
   const canTrain = !running && !!dataset && dataset.blocking.length === 0 && !validation && spec.task === dataset.task;
 
+  const [linkNote, setLinkNote] = useState<string | null>(null);
+  async function copyLink() {
+    const url = `${location.origin}${location.pathname}${location.search}${studioStore.getState().specLinkHash()}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      setLinkNote('Link copied: it opens the studio with this spec.');
+    } catch {
+      // No clipboard permission: the address bar holds the same link.
+      setLinkNote('The address bar holds the link to this spec.');
+    }
+  }
+
   async function loadSpec(file: File) {
     setSpecError(loadSpecText(await file.text()));
   }
@@ -296,6 +308,14 @@ export function ConfigurePanel() {
           Load spec
           <input type="file" accept="application/json,.json" onChange={(e) => e.target.files?.[0] && loadSpec(e.target.files[0])} />
         </label>
+        <button type="button" onClick={() => void copyLink()} title="A link that opens the studio with this spec (the spec only: no data leaves this computer)">
+          Copy link to this spec
+        </button>
+        {linkNote && (
+          <span className="hint" role="status" data-testid="link-note">
+            {linkNote}
+          </span>
+        )}
       </div>
       {specError && (
         <p className="error" role="alert">
