@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import { serviceWorker } from './vite-plugins/serviceWorker';
+import { serviceWorker } from './vite-plugins/serviceWorker.js';
 
 export default defineConfig({
   plugins: [react(), serviceWorker({ entry: 'src/sw/serviceWorker.ts' })],

@@ -229,7 +229,7 @@ export function ComparePanel() {
                   <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
                     <CartesianGrid strokeDasharray="3 3" />
                     <XAxis dataKey="fpr" type="number" domain={[0, 1]} />
-                    <YAxis dataKey="tpr" type="number" domain={[0, 1]} width={40} />
+                    <YAxis dataKey="tpr" type="number" domain={[0, 1]} width={48} />
                     <Tooltip />
                     <Legend />
                     {roc.map((c) => (

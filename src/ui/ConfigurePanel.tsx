@@ -269,7 +269,8 @@ export function ConfigurePanel() {
         <p data-testid="estimate">
           Reduction 1 − students/teacher: <strong>{(estimate.reduction * 100).toFixed(1)} %</strong>
           {estimate.reduction < 0 ? ' (the students together are larger than the teacher)' : ''}. GPU memory (estimate):{' '}
-          <strong>{fmtBytes(estimate.memoryBytes)}</strong>. Runs: <strong>{estimate.runs}</strong> ({spec.methods.length} methods × {spec.seeds.length} seeds)
+          <strong>{fmtBytes(estimate.memoryBytes)}</strong>. Runs: <strong>{estimate.runs}</strong> ({spec.methods.length} method
+          {spec.methods.length === 1 ? '' : 's'} × {spec.seeds.length} seed{spec.seeds.length === 1 ? '' : 's'})
           {estimate.teacherTrainings
             ? `, plus ${estimate.teacherTrainings} teacher pre-training${estimate.teacherTrainings > 1 ? 's' : ''} shared by KD and KD+ML offline`
             : ''}

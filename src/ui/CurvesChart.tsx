@@ -156,8 +156,8 @@ export function CurvesChart({ task }: { task: 'classify' | 'box' }) {
                 dataKey="x"
                 type="number"
                 domain={['dataMin', 'dataMax']}
-                allowDuplicatedCategory={false}
-                tickFormatter={(v: number) => (view.x === 'epoch' ? String(Math.round(v * 100) / 100) : String(Math.round(v)))}
+                allowDecimals={view.x !== 'step'}
+                tickFormatter={(v: number) => String(Math.round(v * 100) / 100)}
                 label={{ value: X_LABELS[view.x], position: 'insideBottom', offset: -8 }}
               />
               <YAxis width={56} scale={log ? 'log' : 'auto'} domain={yDomain} allowDataOverflow={log} tickFormatter={(v: number) => fmt(v, log ? 3 : 2)} />
@@ -199,7 +199,7 @@ export function CurvesChart({ task }: { task: 'classify' | 'box' }) {
                   stroke={METHOD_COLOURS[b.method]}
                   strokeWidth={2}
                   strokeDasharray={b.split === 'val' ? '5 3' : undefined}
-                  dot={b.points.length <= 40}
+                  dot={b.points.length <= 40 ? { r: 2.5, fill: METHOD_COLOURS[b.method] } : false}
                   isAnimationActive={false}
                 />
               ))}
@@ -228,7 +228,7 @@ export function CurvesChart({ task }: { task: 'classify' | 'box' }) {
                   stroke={METHOD_COLOURS[s.method]}
                   strokeWidth={1.5}
                   strokeDasharray={s.split === 'val' ? '5 3' : undefined}
-                  dot={s.points.length <= 40}
+                  dot={s.points.length <= 40 ? { r: 2, fill: METHOD_COLOURS[s.method] } : false}
                   isAnimationActive={false}
                 />
               ))}

@@ -157,6 +157,8 @@ function Misclassified({ data, runKey }: { data: InspectData; runKey: string }) 
     return k >= 0 ? (maps!.networks[network]?.[k] ?? null) : null;
   };
   const names = Object.keys(data.networks);
+  /** Said when a map has no positive evidence at all (ReLU of the weighted sum is 0 everywhere). */
+  const evidence = (network: string, i: number) => (mapOf(network, i)?.peak === 0 ? ' (no evidence)' : '');
   const explained = (network: string, i: number) => {
     const m = mapOf(network, i);
     return m ? `${network} on ${data.images[i].id}: Grad-CAM for ${cls(m.classIndex)} (p = ${fmt(m.probability, 2)})` : `${network} on ${data.images[i].id}`;
@@ -218,6 +220,7 @@ function Misclassified({ data, runKey }: { data: InspectData; runKey: string }) 
               <figcaption style={{ color: colourOf(n) }}>
                 {n}: says {cls(data.networks[n][picked].indexOf(Math.max(...data.networks[n][picked])))}
                 {mapOf(n, picked) ? `, map for ${cls(mapOf(n, picked)!.classIndex)}` : ''}
+                {evidence(n, picked)}
               </figcaption>
             </figure>
           ))}
@@ -230,10 +233,19 @@ function Misclassified({ data, runKey }: { data: InspectData; runKey: string }) 
       <div className="thumbs large">
         {wrong.map(({ img, i, pred }) => (
           <figure key={i} className="wrong">
-            <div className="row">
-              <ImageWithBoxes image={img} display={100} />
+            <div className="row maps">
+              <div>
+                <ImageWithBoxes image={img} display={100} />
+                <small>image</small>
+              </div>
               {names.map((n) => (
-                <HeatOverlay key={n} image={img} map={mapOf(n, i)} display={100} title={explained(n, i)} testId="saliency-map" />
+                <div key={n}>
+                  <HeatOverlay image={img} map={mapOf(n, i)} display={100} title={explained(n, i)} testId="saliency-map" />
+                  <small style={{ color: colourOf(n) }}>
+                    {n}
+                    {evidence(n, i)}
+                  </small>
+                </div>
               ))}
             </div>
             <figcaption>

@@ -40,7 +40,7 @@ export function HeatOverlay({
     ctx.imageSmoothingEnabled = true;
     ctx.clearRect(0, 0, display, display);
     ctx.drawImage(img, 0, 0, display, display);
-    if (!map) return;
+    if (!map || map.peak === 0) return;
     const heat = new OffscreenCanvas(map.width, map.height);
     const data = new ImageData(map.width, map.height);
     map.values.forEach((v, i) => data.data.set(jet(Number.isFinite(v) ? v : 0), i * 4));
