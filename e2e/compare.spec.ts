@@ -5,12 +5,12 @@ import { loadSpec, openStudio, tinySpec, workerBackend } from './helpers';
 
 const SHOTS = 'test-results/screens';
 
-// Two methods x 3 seeds of a tiny ResNet18 cohort at 48 px: its last block is 2 x 2 there, so
+// ML x 3 seeds of a tiny ResNet18 cohort at 48 px (methods side by side: tool.spec.ts's 20 runs): its last block is 2 x 2 there, so
 // Grad-CAM has a map to draw (1 x 1 at 32 px), at about twice the cost of 32 px.
 const spec = tinySpec({
   name: 'three seeds',
   inputSize: 48,
-  methods: ['ml', 'independent'],
+  methods: ['ml'],
   seeds: [0, 1, 2],
   hyper: { ...(tinySpec().hyper as object), epochs: 2, stepsPerEpoch: 1, lr: 0.05 },
 });
@@ -38,21 +38,21 @@ test('a 3-seed experiment: bands with mean and spread, every logged value in the
   await page.getByRole('button', { name: 'Try sample data (classification)' }).click();
   await expect(page.getByTestId('dataset-summary')).toContainText('Synthetic data');
   await loadSpec(page, spec);
-  await expect(page.getByTestId('estimate')).toContainText('Runs: 6');
+  await expect(page.getByTestId('estimate')).toContainText('Runs: 3');
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(page.getByTestId('experiment-status')).toHaveText('Status: done', { timeout: 480_000 });
   await expect(page.getByTestId('train-error')).toHaveCount(0);
 
   mark('trained');
-  // Bands: one per method, each a mean line and a shaded spread of non-zero height.
+  // The band: a mean line and a shaded spread of non-zero height.
   await page.getByRole('tab', { name: 'Compare' }).click();
   const chart = page.getByTestId('curves-chart');
-  await expect(chart).toHaveAttribute('data-bands', '2');
+  await expect(chart).toHaveAttribute('data-bands', '1');
   await expect(page.getByRole('list', { name: 'Methods' })).toContainText('ML (3 seeds)');
-  for (const m of ['ml', 'independent']) {
+  for (const m of ['ml']) {
     const shape = await page.evaluate((method) => {
-      const area = document.querySelector(`[data-testid="curves-chart"] .band-${method} path.recharts-area-area`) as SVGGraphicsElement | null;
-      const mean = document.querySelector(`[data-testid="curves-chart"] .band-mean-${method} path.recharts-line-curve`) as SVGGraphicsElement | null;
+      const area = document.querySelector(`[data-testid="curves-chart"] .band-${method} path.area`) as SVGGraphicsElement | null;
+      const mean = document.querySelector(`[data-testid="curves-chart"] .band-mean-${method} path.line`) as SVGGraphicsElement | null;
       return { spread: area?.getBBox().height ?? 0, meanPoints: (mean?.getAttribute('d') ?? '').split(/[ML]/).length - 1 };
     }, m);
     expect(shape.spread).toBeGreaterThan(1);
@@ -63,9 +63,9 @@ test('a 3-seed experiment: bands with mean and spread, every logged value in the
   await page.getByLabel('Quantity').selectOption('metric:accuracy');
   await page.getByLabel('Network').selectOption('ensemble:max');
   await page.getByLabel('x axis').selectOption('epoch');
-  await expect(chart).toHaveAttribute('data-bands', '2');
+  await expect(chart).toHaveAttribute('data-bands', '1');
   await page.getByRole('button', { name: 'Every run' }).click();
-  await expect(chart).toHaveAttribute('data-series', '6');
+  await expect(chart).toHaveAttribute('data-series', '3');
   await page.getByLabel('Quantity').selectOption('loss:ce');
   await page.getByRole('button', { name: 'log' }).click();
   await page.screenshot({ path: `${SHOTS}/compare-runs-log.png`, fullPage: true });
@@ -85,8 +85,8 @@ test('a 3-seed experiment: bands with mean and spread, every logged value in the
     .split('\n');
   expect(csv[0]).toBe('run,method,seed,network,term,step,epoch,value');
   expect(csv.length - 1).toBe(expected);
-  // 6 runs x 2 steps x 2 students.
-  expect(csv.filter((l) => l.includes(',loss_total,'))).toHaveLength(6 * 2 * 2);
+  // 3 runs x 2 steps x 2 students.
+  expect(csv.filter((l) => l.includes(',loss_total,'))).toHaveLength(3 * 2 * 2);
   expect(csv.every((l, i) => i === 0 || Number.isFinite(Number(l.split(',')[7])) || l.endsWith('NaN'))).toBe(true);
 
   // Calibration: ECE over seeds in Compare, table.csv and results.json; the picked run's reliability diagram.

@@ -185,9 +185,7 @@ test('the curves chart stays bounded and quick with 20 runs x 10,000 steps', asy
   await expect(chart).toHaveAttribute('data-series', '20');
   // Every drawn line has at most 500 points, whatever the 10,000 logged.
   const points = await page.evaluate(() =>
-    Array.from(document.querySelectorAll('[data-testid="curves-chart"] path.recharts-line-curve')).map(
-      (p) => (p.getAttribute('d') ?? '').split(/[ML]/).length - 1,
-    ),
+    Array.from(document.querySelectorAll('[data-testid="curves-chart"] path.line')).map((p) => (p.getAttribute('d') ?? '').split(/[ML]/).length - 1),
   );
   expect(points.length).toBe(40);
   expect(Math.max(...points)).toBeLessThanOrEqual(500);

@@ -6,9 +6,10 @@
  * changes any file changes the version, so browsers install it as an update.
  *
  * Why a small plugin and not vite-plugin-pwa (Workbox): the studio needs exactly "precache
- * everything, serve it offline"; measured on this project (2 cores), vite-plugin-pwa 2.0 adds 323
- * packages (~77 MB) to `npm ci` and ~7-10 s to `vite build`, and ships a 15 kB Workbox runtime;
- * this plugin adds no package (esbuild is already here), about 0.3 s, and a ~1.5 kB sw.js.
+ * everything, serve it offline"; measured on this project (2 shared cores), vite-plugin-pwa 2.0 adds
+ * 323 packages (~77 MB) to `npm ci`, its closeBundle took 9.9 s of `vite build` (22.8 s against
+ * 15.4 s without it), and it ships a 15 kB Workbox runtime beside its sw.js; this plugin adds no
+ * package (esbuild is already here), takes 0.5-0.8 s, and writes one 2 kB sw.js.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

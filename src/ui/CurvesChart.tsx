@@ -6,11 +6,11 @@
  * model (`store/curves.ts`), cut to a bounded number of points per series.
  */
 import { useMemo } from 'react';
-import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { MODE_LABELS, type Mode } from '../core/config';
 import { curveModel, curveNetworks, LOSS_TERMS, QUANTITY_LABELS, X_LABELS, type CurveX, type MetricName, type Quantity, type Split } from '../store/curves';
 import { studioStore, useStudio } from '../store';
-import { download, fmt } from './common';
+import { download } from './common';
+import { CurvePlot, type PlotArea, type PlotLine } from './CurvePlot';
 
 /** One colour per method, readable on the light and the dark theme. */
 export const METHOD_COLOURS: Record<Mode, string> = {
@@ -39,14 +39,40 @@ export function CurvesChart({ task }: { task: 'classify' | 'box' }) {
   const metrics: MetricName[] = task === 'classify' ? ['accuracy', 'macroAuc', 'ece'] : ['meanIoU', 'hitRate'];
   const logged = runs.some((r) => r.steps.length || r.evaluations.length);
   const log = view.yScale === 'log';
-  const yDomain = useMemo((): [number, number] | ['auto', 'auto'] => {
-    if (!log) return ['auto', 'auto'];
-    const ys = [
-      ...model.series.flatMap((s) => s.points.map((p) => p.y)),
-      ...model.bands.flatMap((b) => b.points.flatMap((p) => [p.range[0], p.range[1]])),
-    ].filter((y) => y > 0);
-    return ys.length ? [Math.min(...ys) * 0.9, Math.max(...ys) * 1.1] : [0.001, 1];
-  }, [model, log]);
+  const { lines, areas } = useMemo(() => {
+    const lines: PlotLine[] = [];
+    const areas: PlotArea[] = [];
+    for (const b of model.bands) {
+      const c = METHOD_COLOURS[b.method];
+      areas.push({ id: `area-${b.id}`, points: b.points, colour: c, className: `band band-${b.method}${b.split === 'val' ? ' band-val' : ''}` });
+      if (b.raw) lines.push({ id: `raw-${b.id}`, points: b.raw, colour: c, opacity: 0.25, width: 1 });
+    }
+    for (const b of model.bands) {
+      lines.push({
+        id: `mean-${b.id}`,
+        points: b.points.map((p) => ({ x: p.x, y: p.mean })),
+        colour: METHOD_COLOURS[b.method],
+        width: 2,
+        dash: b.split === 'val' ? '5 3' : undefined,
+        dots: b.points.length <= 40,
+        className: `band-mean band-mean-${b.method}`,
+        label: `${MODE_LABELS[b.method]}${b.split === 'val' ? ' (validation)' : ''}`,
+      });
+    }
+    for (const r of model.series) if (r.raw) lines.push({ id: `raw-${r.id}`, points: r.raw, colour: METHOD_COLOURS[r.method], opacity: 0.2, width: 1 });
+    for (const r of model.series) {
+      lines.push({
+        id: r.id,
+        points: r.points,
+        colour: METHOD_COLOURS[r.method],
+        dash: r.split === 'val' ? '5 3' : undefined,
+        dots: r.points.length <= 40,
+        className: `run-line run-line-${r.method}`,
+        label: `${MODE_LABELS[r.method]}, seed ${r.seed}${r.split === 'val' ? ' (validation)' : ''}`,
+      });
+    }
+    return { lines, areas };
+  }, [model]);
   const methodsShown = Array.from(new Set([...model.series.map((s) => s.method), ...model.bands.map((b) => b.method)]));
 
   return (
@@ -149,91 +175,7 @@ export function CurvesChart({ task }: { task: 'classify' | 'box' }) {
           data-series={model.series.length}
           data-bands={model.bands.length}
         >
-          <ResponsiveContainer width="100%" height={300}>
-            <ComposedChart margin={{ top: 8, right: 16, bottom: 16, left: 4 }}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis
-                dataKey="x"
-                type="number"
-                domain={['dataMin', 'dataMax']}
-                allowDecimals={view.x !== 'step'}
-                tickFormatter={(v: number) => String(Math.round(v * 100) / 100)}
-                label={{ value: X_LABELS[view.x], position: 'insideBottom', offset: -8 }}
-              />
-              <YAxis width={56} scale={log ? 'log' : 'auto'} domain={yDomain} allowDataOverflow={log} tickFormatter={(v: number) => fmt(v, log ? 3 : 2)} />
-              {model.bands.map((b) => (
-                <Area
-                  key={`area-${b.id}`}
-                  className={`band band-${b.method}${b.split === 'val' ? ' band-val' : ''}`}
-                  data={b.points}
-                  dataKey="range"
-                  stroke="none"
-                  fill={METHOD_COLOURS[b.method]}
-                  fillOpacity={0.18}
-                  isAnimationActive={false}
-                  legendType="none"
-                />
-              ))}
-              {model.bands.map(
-                (b) =>
-                  b.raw && (
-                    <Line
-                      key={`raw-${b.id}`}
-                      data={b.raw}
-                      dataKey="y"
-                      stroke={METHOD_COLOURS[b.method]}
-                      strokeOpacity={0.25}
-                      dot={false}
-                      isAnimationActive={false}
-                      legendType="none"
-                    />
-                  ),
-              )}
-              {model.bands.map((b) => (
-                <Line
-                  key={`mean-${b.id}`}
-                  className={`band-mean band-mean-${b.method}`}
-                  data={b.points}
-                  dataKey="mean"
-                  name={`${MODE_LABELS[b.method]}${b.split === 'val' ? ' (validation)' : ''}`}
-                  stroke={METHOD_COLOURS[b.method]}
-                  strokeWidth={2}
-                  strokeDasharray={b.split === 'val' ? '5 3' : undefined}
-                  dot={b.points.length <= 40 ? { r: 2.5, fill: METHOD_COLOURS[b.method] } : false}
-                  isAnimationActive={false}
-                />
-              ))}
-              {model.series.map(
-                (s) =>
-                  s.raw && (
-                    <Line
-                      key={`raw-${s.id}`}
-                      data={s.raw}
-                      dataKey="y"
-                      stroke={METHOD_COLOURS[s.method]}
-                      strokeOpacity={0.2}
-                      dot={false}
-                      isAnimationActive={false}
-                      legendType="none"
-                    />
-                  ),
-              )}
-              {model.series.map((s) => (
-                <Line
-                  key={s.id}
-                  className={`run-line run-line-${s.method}`}
-                  data={s.points}
-                  dataKey="y"
-                  name={`${MODE_LABELS[s.method]}, seed ${s.seed}`}
-                  stroke={METHOD_COLOURS[s.method]}
-                  strokeWidth={1.5}
-                  strokeDasharray={s.split === 'val' ? '5 3' : undefined}
-                  dot={s.points.length <= 40 ? { r: 2, fill: METHOD_COLOURS[s.method] } : false}
-                  isAnimationActive={false}
-                />
-              ))}
-            </ComposedChart>
-          </ResponsiveContainer>
+          <CurvePlot lines={lines} areas={areas} log={log} xLabel={X_LABELS[view.x]} />
           <figcaption>
             <ul className="legend" aria-label="Methods">
               {methodsShown.map((m) => {
