@@ -29,7 +29,7 @@ async function download(page: Page, button: string): Promise<string> {
 }
 
 test('a 3-seed experiment: bands with mean and spread, every logged value in the curves CSV, calibration, Grad-CAM, the model card', async ({ page }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(900_000);
   await page.setViewportSize({ width: 1440, height: 900 });
   const t0 = Date.now();
   const marks: string[] = [];
@@ -59,6 +59,11 @@ test('a 3-seed experiment: bands with mean and spread, every logged value in the
     // 2 epochs x 1 step, one mean point per step.
     expect(shape.meanPoints).toBe(2);
   }
+  // The plots have measured their width (the screenshot waits for layout, not for resize observers).
+  await expect
+    .poll(() => page.evaluate(() => document.querySelector('[data-testid="curves-chart"] svg')?.getBoundingClientRect().width ?? 0))
+    .toBeGreaterThan(600);
+  await expect(page.getByRole('figure', { name: 'Reliability diagram' }).locator('svg.recharts-surface')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/compare-bands.png`, fullPage: true });
   await page.getByLabel('Quantity').selectOption('metric:accuracy');
   await page.getByLabel('Network').selectOption('ensemble:max');

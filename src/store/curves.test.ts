@@ -159,13 +159,13 @@ describe('curve model', () => {
     for (const s of lines.series) {
       expect(s.logged).toBe(10_000);
       expect(s.points.length).toBeLessThanOrEqual(500);
-      expect(s.raw!.length).toBeLessThanOrEqual(500);
+      expect(s.raw!.length).toBeLessThanOrEqual(250);
       expect(s.points[s.points.length - 1].x).toBe(10_000);
     }
     expect(bands.bands).toHaveLength(2);
     for (const b of bands.bands) {
       expect(b.points.length).toBeLessThanOrEqual(500);
-      expect(b.raw!.length).toBeLessThanOrEqual(500);
+      expect(b.raw!.length).toBeLessThanOrEqual(250);
     }
     expect(runs[0].steps).toHaveLength(10_000);
     // For the record (not a timing assertion): the whole model of 200,000 steps.

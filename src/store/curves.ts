@@ -416,7 +416,8 @@ export function curveModel(runs: RunProgress[], view: CurveView, max = MAX_DRAWN
           seed: r.seed,
           split,
           points: drawn(smooth.x, smooth.y, max, log),
-          raw: view.smoothing > 0 ? drawn(raw.x, raw.y, max, log) : null,
+          // The faint raw curve behind: half the points (it is context, and 20 of them are painted).
+          raw: view.smoothing > 0 ? drawn(raw.x, raw.y, Math.ceil(max / 2), log) : null,
           logged: raw.x.length,
         });
       } else {
@@ -439,7 +440,7 @@ export function curveModel(runs: RunProgress[], view: CurveView, max = MAX_DRAWN
       const floor = Math.min(...positive.map((p) => p.mean)) / 10;
       points = positive.map((p) => ({ ...p, range: [Math.max(p.range[0], floor), p.range[1]] as [number, number] }));
     }
-    const rawMean = view.smoothing > 0 ? cachedBand(`${viewKey}|${id}|raw`, g.raw, max).map((p) => ({ x: p.x, y: p.mean })) : null;
+    const rawMean = view.smoothing > 0 ? cachedBand(`${viewKey}|${id}|raw`, g.raw, Math.ceil(max / 2)).map((p) => ({ x: p.x, y: p.mean })) : null;
     bands.push({ id, method: g.method, split: g.split, seeds: g.seeds, points, raw: rawMean && (log ? rawMean.filter((p) => p.y > 0) : rawMean) });
   }
   return { series, bands, nonPositive, hasValidation };

@@ -58,7 +58,8 @@ export function logTicks(lo: number, hi: number): number[] {
       if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
     }
   }
-  return out.length ? out : [lo, hi];
+  // Less than a decade: round linear ticks read better than one or two powers.
+  return out.length >= 3 ? out : linearTicks(lo, hi, 5);
 }
 
 function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
