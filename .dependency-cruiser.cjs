@@ -29,6 +29,14 @@ module.exports = {
     upward('ui', 'engine', 'cli'),
     upward('cli', 'worker', 'store', 'ui'),
     {
+      name: 'sw-stands-alone',
+      comment: 'The service worker is built on its own (vite-plugins/serviceWorker.ts): it imports only src/sw/.',
+      severity: 'error',
+      from: { path: room('sw') },
+      to: { pathNot: '^src/sw/' },
+    },
+    upward('core', 'sw'),
+    {
       name: 'ui-through-the-store',
       comment: 'Screens reach the workers through store commands; they may read worker types only from worker/protocol.',
       severity: 'error',

@@ -1,12 +1,13 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { devContentSecurityPolicy, SECURITY_HEADERS } from './src/core/csp';
+import { serviceWorker } from './vite-plugins/serviceWorker.js';
 
 // The dev server's inline preamble and styles carry this nonce; the built app has no inline code.
 const DEV_NONCE = 'cohort-studio-dev';
 
 export default defineConfig(({ command }) => ({
-  plugins: [react()],
+  plugins: [react(), serviceWorker({ entry: 'src/sw/serviceWorker.ts' })],
   worker: { format: 'es' },
   // The dev server's dependency scan starts from index.html and does not follow
   // `new Worker(new URL(...))`, so everything only the workers import (TensorFlow.js and its WebGPU

@@ -1,8 +1,10 @@
 /**
  * Evaluation metrics on plain arrays (results read back once per evaluation): accuracy, confusion
- * matrix, per-class sensitivity and specificity, ROC AUC (one-vs-rest), and for boxes mean IoU and
- * the share of images with IoU >= 0.5. No tensors: cheap, exact and testable by hand.
+ * matrix, per-class sensitivity and specificity, ROC AUC (one-vs-rest), calibration (ECE and the
+ * reliability bins, `calibration.ts`), and for boxes mean IoU and the share of images with IoU >= 0.5.
+ * No tensors: cheap, exact and testable by hand.
  */
+import { calibrationOf, type ReliabilityBin } from './calibration';
 
 export interface ClassMetrics {
   accuracy: number;
@@ -14,6 +16,10 @@ export interface ClassMetrics {
   auc: number[];
   /** Mean of the defined per-class AUCs; for two classes, the AUC of class 1. */
   macroAuc: number;
+  /** Expected calibration error of the top-label confidence (`calibration.ts`). */
+  ece?: number;
+  /** The reliability diagram's bins. */
+  reliability?: ReliabilityBin[];
   n: number;
 }
 
@@ -127,7 +133,8 @@ export function classificationMetrics(scores: ArrayLike<number>, labels: ArrayLi
   }
   const defined = auc.filter((a) => !Number.isNaN(a));
   const macroAuc = classes === 2 ? auc[1] : defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : NaN;
-  return { accuracy: n ? correct / n : NaN, confusion, sensitivity, specificity, auc, macroAuc, n };
+  const { ece, bins } = calibrationOf(scores, labels, classes);
+  return { accuracy: n ? correct / n : NaN, confusion, sensitivity, specificity, auc, macroAuc, ece, reliability: bins, n };
 }
 
 const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);

@@ -104,6 +104,11 @@ export interface ResultsTable {
   methods: Mode[];
   seeds: number[];
   rows: TableRow[];
+  /**
+   * Classification: the expected calibration error of each row (mean ± sample std over seeds, no
+   * test), from each run's final evaluation (`core/calibration.ts`). Lower is better.
+   */
+  calibration?: { metric: 'ece'; rows: TableRow[] };
   parameters: { teacher: number | null; students: number[]; reduction: number | null };
 }
 

@@ -111,6 +111,8 @@ export interface BundleInput {
   rule?: EnsembleRule | BoxEnsembleRule;
   resize?: 'stretch' | 'pad';
   extra?: Record<string, unknown>;
+  /** More text files for the bundle's root (MODEL_CARD.md, spec.json). */
+  textFiles?: Record<string, string>;
 }
 
 /** Zip the trained students (and the teacher if asked) with the manifest, config and metrics. */
@@ -191,6 +193,7 @@ export async function makeBundle(b: BundleInput): Promise<Uint8Array> {
       "Classification folders hold WSInfer's config.json; set its spacing_um_px to your tiles' resolution (0.5 is written).",
     ].join('\n'),
   );
+  for (const [path, text] of Object.entries(b.textFiles ?? {})) files[path] = strToU8(text);
   return zipSync(files, { level: 0 });
 }
 

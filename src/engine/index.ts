@@ -16,6 +16,8 @@ export { CheckpointStore, captureCheckpoint, restoreCheckpoint } from './checkpo
 export type { Checkpoint, CheckpointMeta } from './checkpoint';
 export { makeBundle, openBundle, closeBundle, predictBundle, modelToFiles, modelFromFiles } from './bundle';
 export type { EnsembleManifest, OpenedBundle, BundlePrediction, ModelFiles } from './bundle';
+export { gradCam, gradCamLayers } from './gradcam';
+export type { GradCamMap } from './gradcam';
 export { SgdMomentum } from './optimizer';
 export { enableFastKernels, disableFastKernels, fastKernelsActive } from './kernels/fastKernels';
 export { registerCustomLayers } from './customLayers';

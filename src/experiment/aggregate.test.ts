@@ -149,4 +149,36 @@ describe('Table 2 aggregation', () => {
     expect(cell.vsKD!.n).toBe(2);
     expect(Number.isFinite(cell.vsKD!.t)).toBe(true);
   });
+
+  it('expected calibration error per row over seeds, in the table, the CSV and the Markdown', () => {
+    const withEce = (r: RunRecord, ece: number): RunRecord => {
+      const f = r.final!;
+      const tag = <M extends object>(m: M): M => ({ ...m, ece });
+      const final: Evaluation = {
+        ...f,
+        networks: Object.fromEntries(Object.entries(f.networks).map(([k, m]) => [k, tag(m)])),
+        ensembles: Object.fromEntries(Object.entries(f.ensembles).map(([k, m]) => [k, tag(m)])),
+      };
+      return { ...r, final, history: [final] };
+    };
+    const c = aggregate(
+      runs.map((r, i) => withEce(r, [0.1, 0.2, 0.3, 0.05, 0.05, 0.05][i])),
+      ['kd', 'ml'],
+      [0, 1, 2],
+    );
+    const max = c.calibration!.rows.find((r) => r.key === 'ensemble_max')!;
+    expect(max.label).toBe('Ensemble (max)');
+    expect(max.cells.kd!.mean).toBeCloseTo(0.2, 12);
+    expect(max.cells.kd!.std).toBeCloseTo(0.1, 12);
+    expect(max.cells.ml!.std).toBeCloseTo(0, 12);
+    expect(max.cells.ml!.vsKD).toBeUndefined();
+    expect(c.calibration!.rows.find((r) => r.key === 'teacher')!.cells.ml).toBeUndefined();
+    const csv = tableCsv(c).trim().split('\n');
+    expect(csv.filter((l) => l.split(',')[2] === 'ece')).toHaveLength(c.calibration!.rows.reduce((a, r) => a + Object.keys(r.cells).length, 0));
+    expect(csv.find((l) => l.startsWith('Ensemble (max),KD,ece'))).toMatch(/,0\.1,0\.2,0\.3$/);
+    expect(tableMarkdown(c)).toMatch(/\| Ensemble \(max\) \| 0\.200 ± 0\.100 \| 0\.050 ± 0\.000 \|/);
+    // Runs recorded before calibration was kept: no ECE rows, nothing invented.
+    expect(t.calibration!.rows).toEqual([]);
+    expect(tableCsv(t)).not.toContain(',ece,');
+  });
 });

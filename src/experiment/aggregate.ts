@@ -5,7 +5,8 @@
  * both have, with the paper's '*' where the method is better and p < 0.05. Below the networks, the
  * chance row (what guessing scores on the same splits), and with groups the group-level rows
  * (accuracy and ROC AUC over the mean probabilities of each group). Also the parameter reduction
- * of Figure 2. Output as JSON-ready objects, CSV and Markdown.
+ * of Figure 2, and (classification) each row's expected calibration error over seeds. Output as
+ * JSON-ready objects, CSV and Markdown.
  */
 import { MODE_LABELS, type Mode } from '../core/config';
 import type { BoxMetrics, ClassMetrics } from '../core/metrics';
@@ -110,7 +111,35 @@ export function aggregate(runs: RunRecord[], methods: Mode[], seeds: number[]): 
   const teacher = params('teacher');
   const students = Array.from({ length: k }, (_, i) => params(`student${i + 1}`) ?? 0);
   const reduction = teacher ? 1 - students.reduce((a, b) => a + b, 0) / teacher : null;
-  return { metric, methods, seeds, rows: rows.filter((r) => Object.keys(r.cells).length > 0), parameters: { teacher, students, reduction } };
+  return {
+    metric,
+    methods,
+    seeds,
+    rows: rows.filter((r) => Object.keys(r.cells).length > 0),
+    ...(task === 'classify' ? { calibration: calibrationTable(done, methods, seeds, rows) } : {}),
+    parameters: { teacher, students, reduction },
+  };
+}
+
+/** ECE per row of Table 2 (same rows and labels), mean ± sample std over the seeds that have it. */
+function calibrationTable(done: RunRecord[], methods: Mode[], seeds: number[], like: TableRow[]): { metric: 'ece'; rows: TableRow[] } {
+  const eceOf = (e: Evaluation, key: string): number | null => {
+    const m = key.startsWith('ensemble_') ? e.ensembles[key.slice('ensemble_'.length)] : e.networks[key];
+    return m && 'ece' in m && typeof m.ece === 'number' && !Number.isNaN(m.ece) ? m.ece : null;
+  };
+  const rows = like.map((row) => {
+    const cells: Partial<Record<Mode, Cell>> = {};
+    for (const method of methods) {
+      const values = seeds.map((s) => {
+        const r = done.find((x) => x.method === method && x.seed === s);
+        return r ? eceOf(r.final!, row.key) : null;
+      });
+      const present = values.filter((v): v is number => v !== null);
+      if (present.length) cells[method] = { values, mean: mean(present), std: sampleStd(present), n: present.length };
+    }
+    return { key: row.key, label: row.label, cells };
+  });
+  return { metric: 'ece', rows: rows.filter((r) => Object.keys(r.cells).length > 0) };
 }
 
 function fmtCell(c: Cell | undefined, digits: number, seeds: number): string {
@@ -141,6 +170,14 @@ export function tableMarkdown(t: ResultsTable, digits = 3): string {
     );
   if (t.rows.some((r) => Object.values(r.cells).some((c) => c && c.n < t.seeds.length)))
     notes.push('[n = k of N]: the mean is over the k seeds whose run finished.');
+  if (t.calibration?.rows.length) {
+    notes.push(
+      '',
+      `| Expected calibration error (mean ± std, lower is better) | ${t.methods.map((m) => MODE_LABELS[m]).join(' | ')} |`,
+      sep,
+      ...t.calibration.rows.map((r) => `| ${r.label} | ${t.methods.map((m) => fmtCell(r.cells[m], digits, t.seeds.length)).join(' | ')} |`),
+    );
+  }
   if (t.parameters.reduction !== null) {
     notes.push(
       `Parameters: teacher ${t.parameters.teacher!.toLocaleString('en-US')}, students ${t.parameters.students.map((s) => s.toLocaleString('en-US')).join(' + ')}; reduction 1 - students/teacher = ${(100 * t.parameters.reduction).toFixed(1)} %.`,
@@ -149,15 +186,22 @@ export function tableMarkdown(t: ResultsTable, digits = 3): string {
   return [head, sep, ...body, ...notes].join('\n') + '\n';
 }
 
-/** One line per (row, method): mean, std, n, p against KD, star, and the per-seed values. */
+/**
+ * One line per (row, method): mean, std, n, p against KD, star, and the per-seed values; then the
+ * same for each row's expected calibration error (metric `ece`).
+ */
 export function tableCsv(t: ResultsTable): string {
-  const rows: CsvValue[][] = [];
-  for (const r of t.rows) {
-    for (const m of t.methods) {
-      const c = r.cells[m];
-      if (!c) continue;
-      rows.push([r.label, MODE_LABELS[m], r.metric ?? t.metric, c.mean, c.std, c.n, c.vsKD ? c.vsKD.p : null, c.star ? '*' : '', ...c.values]);
+  const out: CsvValue[][] = [];
+  const blocks: [string | undefined, TableRow[]][] = [[undefined, t.rows]];
+  if (t.calibration) blocks.push([t.calibration.metric, t.calibration.rows]);
+  for (const [metric, rows] of blocks) {
+    for (const r of rows) {
+      for (const m of t.methods) {
+        const c = r.cells[m];
+        if (!c) continue;
+        out.push([r.label, MODE_LABELS[m], metric ?? r.metric ?? t.metric, c.mean, c.std, c.n, c.vsKD ? c.vsKD.p : null, c.star ? '*' : '', ...c.values]);
+      }
     }
   }
-  return toCsv(['row', 'method', 'metric', 'mean', 'std', 'n', 'p_vs_kd', 'star', ...t.seeds.map((s) => `seed_${s}`)], rows);
+  return toCsv(['row', 'method', 'metric', 'mean', 'std', 'n', 'p_vs_kd', 'star', ...t.seeds.map((s) => `seed_${s}`)], out);
 }

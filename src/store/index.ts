@@ -21,6 +21,22 @@ export const studioStore = createStudioStore({
   persistStorage: () => void navigator.storage?.persist?.().catch(() => false),
   fastKernels: new URLSearchParams(location.search).get('kernels') !== 'stock',
   replay: new URLSearchParams(location.search).get('replay') !== 'off',
+  prefs: {
+    get: (key) => {
+      try {
+        return localStorage.getItem(key);
+      } catch {
+        return null;
+      }
+    },
+    set: (key, value) => {
+      try {
+        localStorage.setItem(key, value);
+      } catch {
+        // Storage refused (a private window): the choice lasts for this page.
+      }
+    },
+  },
 });
 
 export function useStudio<T>(selector: (s: StudioState) => T): T {

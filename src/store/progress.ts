@@ -19,6 +19,8 @@ export interface StepPoint {
   step: number;
   phase: 'teacher' | 'cohort';
   epoch: number;
+  /** Steps of an epoch of this phase (for curves by epoch). */
+  stepsPerEpoch?: number;
   losses: Record<string, LossRecord>;
   imagesPerSec: number;
   ms: number;
@@ -109,7 +111,15 @@ export function stepOf(e: StudioEvent): { key: string; point: StepPoint } | null
   const ev = e.event;
   return {
     key: e.run ? runKey(e.run) : teacherKey(e.seed),
-    point: { step: ev.globalStep, phase: ev.phase, epoch: ev.epoch, losses: ev.losses, imagesPerSec: ev.imagesPerSec, ms: ev.ms },
+    point: {
+      step: ev.globalStep,
+      phase: ev.phase,
+      epoch: ev.epoch,
+      stepsPerEpoch: ev.stepsPerEpoch,
+      losses: ev.losses,
+      imagesPerSec: ev.imagesPerSec,
+      ms: ev.ms,
+    },
   };
 }
 

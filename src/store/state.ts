@@ -20,6 +20,7 @@ import type { KeptExperiment } from '../worker/library';
 import type { PlannerApi } from '../worker/planner.worker';
 import type { BackendReport, StorageReport, StorageSupport } from '../worker/protocol';
 import type { StudioApi } from '../worker/studio.worker';
+import type { CurveView } from './curves';
 import type { Progress } from './progress';
 
 type Remote = Comlink.Remote<StudioApi>;
@@ -41,6 +42,8 @@ export interface StudioDeps {
   fastKernels: boolean;
   /** The training step recorded once and replayed (`?replay=off` turns it off); on when absent. */
   replay?: boolean;
+  /** Small settings kept in this browser (localStorage); absent: kept for the session only. */
+  prefs?: { get(key: string): string | null; set(key: string, value: string): void };
 }
 
 // Backend.
@@ -55,6 +58,8 @@ export interface BackendSlice {
   storageSupport: StorageSupport | null;
   tab: Tab;
   setTab(tab: Tab): void;
+  /** The tab a key moves to from the selected one (the WAI-ARIA tabs pattern: arrows wrap, Home, End), selected. */
+  stepTab(key: 'next' | 'previous' | 'first' | 'last'): Tab;
   /** Start the worker's backend, then look for an interrupted experiment. */
   init(): Promise<void>;
 }
@@ -179,13 +184,18 @@ export interface HistorySlice {
 // Results.
 export type Inspection = NonNullable<Awaited<ReturnType<Remote['inspect']>>>;
 export type RunPredictions = NonNullable<Awaited<ReturnType<Remote['predictions']>>>;
+export type Saliency = Awaited<ReturnType<Remote['gradCam']>>;
+export type SaliencyTarget = NonNullable<Parameters<Remote['gradCam']>[3]>;
 
 export interface ResultsSlice {
   /** The finished run shown in Inspect: its first test images with every prediction. */
   inspection: { key: string; data: Inspection | null } | null;
   /** The finished run picked in Compare: all its test predictions (ROC curves). */
   predictions: { key: string; data: RunPredictions | null } | null;
+  /** Grad-CAM maps of some test images of a finished run (Inspect), the latest request only. */
+  saliency: { key: string; request: string; data: Saliency | null; error: ErrorInfo | null } | null;
   loadInspection(key: string): Promise<void>;
+  loadSaliency(key: string, indices: number[], target: SaliencyTarget): Promise<void>;
   loadPredictions(key: string): Promise<void>;
   /** Export a finished run of the experiment shown. */
   exportRun(key: string, includeTeacher: boolean): ReturnType<Remote['exportRun']>;
@@ -202,7 +212,45 @@ export interface ResultsSlice {
   closeResults(): void;
 }
 
-export type StudioState = BackendSlice & DataSlice & ConfigureSlice & WeightsSlice & ExperimentSlice & HistorySlice & ResultsSlice;
+// Curves (Compare).
+export interface CurvesSlice {
+  curveView: CurveView;
+  setCurveView(p: Partial<CurveView>): void;
+  /** Every logged value of the experiment's runs (`curves.ts`). */
+  curvesCsv(): string;
+}
+
+// Appearance and the page as a tool.
+export type ThemePreference = 'system' | 'light' | 'dark';
+
+export interface AppearanceSlice {
+  theme: ThemePreference;
+  setTheme(theme: ThemePreference): void;
+  /** The service worker's state: whether the studio is stored for offline use, and whether the browser is online. */
+  offline: { ready: boolean; online: boolean; error: string | null };
+  setOffline(p: Partial<AppearanceSlice['offline']>): void;
+}
+
+// The spec as a link.
+export interface LinkSlice {
+  /** Why the spec of the link the studio was opened with could not be used. */
+  linkError: ErrorInfo | null;
+  /** Read the spec a URL fragment carries into Configure; false (and `linkError`) when it cannot be used. */
+  openSpecLink(hash: string): boolean;
+  /** The URL fragment that carries the current spec. */
+  specLinkHash(): string;
+}
+
+export type StudioState = BackendSlice &
+  DataSlice &
+  ConfigureSlice &
+  WeightsSlice &
+  ExperimentSlice &
+  HistorySlice &
+  ResultsSlice &
+  CurvesSlice &
+  AppearanceSlice &
+  LinkSlice;
 
 export type SetState = (p: Partial<StudioState>) => void;
 export type GetState = () => StudioState;

@@ -1,6 +1,7 @@
 /**
  * The studio's state and commands: a vanilla zustand store made of slices (`slices/`: backend and
- * screen, dataset, configuration, the running experiment, history, results), each with the
+ * screen, dataset, configuration, the running experiment, history, results, curves, appearance,
+ * the spec as a link), each with the
  * commands that change it. Panels only draw the state and call the commands. The workers and the
  * browser's storage are passed in (`StudioDeps`), so the store runs in unit tests with fakes.
  *
@@ -8,11 +9,14 @@
  * types; never TensorFlow.js, never React.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { appearanceSlice } from './slices/appearance';
 import { backendSlice } from './slices/backend';
 import { configureSlice } from './slices/configure';
+import { curvesSlice } from './slices/curves';
 import { dataSlice } from './slices/data';
 import { experimentSlice } from './slices/experiment';
 import { historySlice } from './slices/history';
+import { linkSlice } from './slices/link';
 import { resultsSlice } from './slices/results';
 import { weightsSlice } from './slices/weights';
 import type { StudioDeps, StudioState } from './state';
@@ -29,5 +33,8 @@ export function createStudioStore(deps: StudioDeps): StudioStore {
     ...experimentSlice(set, get, deps),
     ...historySlice(set, get, deps),
     ...resultsSlice(set, get, deps),
+    ...curvesSlice(set, get, deps),
+    ...appearanceSlice(set, get, deps),
+    ...linkSlice(set, get, deps),
   }));
 }

@@ -1,10 +1,12 @@
 /**
- * The studio's frame: the backend badge, banners (fallback backend, a lost GPU, an interrupted
- * experiment), the screens' tabs, and the one screen shown. It draws the store and calls its
- * commands; the store talks to the workers.
+ * The studio's frame: the backend badge, whether it works offline, the theme switch, banners
+ * (fallback backend, a lost GPU, an interrupted experiment, a spec link that could not be read),
+ * the screens' tabs (the WAI-ARIA tabs pattern: arrow keys, Home and End move between them) and
+ * the one screen shown. The spec is kept in the address (`#spec=...`), so the address is always a
+ * link to it. It draws the store and calls its commands; the store talks to the workers.
  */
-import { useEffect } from 'react';
-import { TABS } from '../store/state';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { TABS, type Tab, type ThemePreference } from '../store/state';
 import { studioStore, useStudio } from '../store';
 import { DataPanel } from './DataPanel';
 import { ConfigurePanel } from './ConfigurePanel';
@@ -27,8 +29,37 @@ export function App() {
   const resumeNote = useStudio((s) => s.resumeNote);
   const interrupted = useStudio((s) => s.interrupted);
   const error = useStudio((s) => s.error);
+  const theme = useStudio((s) => s.theme);
+  const offline = useStudio((s) => s.offline);
+  const linkError = useStudio((s) => s.linkError);
   const running = status === 'running' || status === 'paused';
-  const { setTab, resume, restartAndResume, discardInterrupted } = studioStore.getState();
+  const { setTab, stepTab, setTheme, resume, restartAndResume, discardInterrupted } = studioStore.getState();
+  const tabRefs = useRef(new Map<Tab, HTMLButtonElement>());
+
+  // The chosen theme on <html> (the system's needs no attribute: CSS follows prefers-color-scheme).
+  useEffect(() => {
+    if (theme === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  // A spec link is read once on open; from then on the address follows the spec.
+  useEffect(() => {
+    studioStore.getState().openSpecLink(location.hash);
+    let last = studioStore.getState().spec;
+    return studioStore.subscribe((s) => {
+      if (s.spec === last) return;
+      last = s.spec;
+      history.replaceState(null, '', `${location.pathname}${location.search}${s.specLinkHash()}`);
+    });
+  }, []);
+
+  const onTabKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const keys: Record<string, 'next' | 'previous' | 'first' | 'last'> = { ArrowRight: 'next', ArrowLeft: 'previous', Home: 'first', End: 'last' };
+    const step = keys[e.key];
+    if (!step) return;
+    e.preventDefault();
+    tabRefs.current.get(stepTab(step))?.focus();
+  };
 
   useEffect(() => {
     void studioStore.getState().init();
@@ -69,6 +100,28 @@ export function App() {
         <span className="badge" data-testid="status-badge">
           {status}
         </span>
+        <span className="spacer" />
+        {!offline.online ? (
+          <span className="badge offline" data-testid="offline-state" title="The browser is offline: the studio runs from its stored copy">
+            offline
+          </span>
+        ) : offline.ready ? (
+          <span
+            className="badge offline-ready"
+            data-testid="offline-state"
+            title="Every file of the studio is stored in this browser: it starts and trains without the network"
+          >
+            works offline
+          </span>
+        ) : null}
+        <label className="inline">
+          Theme
+          <select aria-label="Theme" value={theme} onChange={(e) => setTheme(e.target.value as ThemePreference)}>
+            <option value="system">system</option>
+            <option value="light">light</option>
+            <option value="dark">dark</option>
+          </select>
+        </label>
       </header>
       {backend && backend.fallbacks.length > 0 && (
         <p className="warning" role="status">
@@ -85,6 +138,11 @@ export function App() {
           This browser {support.opfs ? 'cannot write files in its private storage (no createWritable)' : 'has no private file system (OPFS) for the studio'}:
           training works, but checkpoints, the resume record of a running experiment and the trained networks of finished runs are kept in memory only. A reload
           or a closed tab loses them; the results in History are kept.
+        </p>
+      )}
+      {linkError && (
+        <p className="error" role="alert" data-testid="link-error">
+          The link's spec could not be used ({linkError.code}): {linkError.message}
         </p>
       )}
       {support && !support.locks && (
@@ -122,21 +180,38 @@ export function App() {
           {resumeNote && <span> {resumeNote}</span>}
         </div>
       )}
-      <nav role="tablist" aria-label="Screens" className="tabs">
-        {TABS.map((t) => (
-          <button key={t} role="tab" type="button" aria-selected={tab === t} onClick={() => setTab(t)}>
-            {t}
-          </button>
-        ))}
+      <nav aria-label="Screens">
+        <div role="tablist" aria-label="Screens" className="tabs" onKeyDown={onTabKey}>
+          {TABS.map((t) => (
+            <button
+              key={t}
+              ref={(el) => {
+                if (el) tabRefs.current.set(t, el);
+                else tabRefs.current.delete(t);
+              }}
+              id={`tab-${t}`}
+              role="tab"
+              type="button"
+              aria-selected={tab === t}
+              aria-controls={tab === t ? `panel-${t}` : undefined}
+              tabIndex={tab === t ? 0 : -1}
+              onClick={() => setTab(t)}
+            >
+              {t}
+            </button>
+          ))}
+        </div>
       </nav>
       <main>
-        {tab === 'Data' && <DataPanel />}
-        {tab === 'Configure' && <ConfigurePanel />}
-        {tab === 'Train' && <TrainPanel />}
-        {tab === 'Compare' && <ComparePanel />}
-        {tab === 'Inspect' && <InspectPanel />}
-        {tab === 'Export' && <ExportPanel />}
-        {tab === 'History' && <HistoryPanel />}
+        <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
+          {tab === 'Data' && <DataPanel />}
+          {tab === 'Configure' && <ConfigurePanel />}
+          {tab === 'Train' && <TrainPanel />}
+          {tab === 'Compare' && <ComparePanel />}
+          {tab === 'Inspect' && <InspectPanel />}
+          {tab === 'Export' && <ExportPanel />}
+          {tab === 'History' && <HistoryPanel />}
+        </div>
       </main>
     </div>
   );

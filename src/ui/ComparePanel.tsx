@@ -1,10 +1,12 @@
 /**
  * Compare: the paper's Table 2 for the user's data, filled in as runs finish (mean ± sample std over
- * seeds, the '*' and p-value where an ensemble beats the KD ensemble, paired over seeds), with the
- * confusion matrix, ROC curve and per-class sensitivity/specificity of a picked run, the Figure 2
- * parameter chart, and each run's curves on a click. "Download results" saves the table as CSV and
- * every run as JSON; "Open results" shows a results.json from disk instead (a command line run, or
- * the merge of a sharded cluster experiment), until it is closed.
+ * seeds, the '*' and p-value where an ensemble beats the KD ensemble, paired over seeds), the
+ * expected calibration error over seeds, the curves of every run (bands over seeds, methods side by
+ * side, `CurvesChart`), with the confusion matrix, ROC curve, reliability diagram and per-class
+ * sensitivity/specificity of a picked run, the Figure 2 parameter chart, and each run's curves on a
+ * click. "Download results" saves the table as CSV and every run as JSON; "Open results" shows a
+ * results.json from disk instead (a command line run, or the merge of a sharded cluster
+ * experiment), until it is closed.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -15,6 +17,8 @@ import type { RunRecord } from '../core/results';
 import { experimentOutputs } from '../experiment/outputs';
 
 import { studioStore, useStudio } from '../store';
+import { EceTable, ReliabilityDiagram } from './Calibration';
+import { CurvesChart } from './CurvesChart';
 import { RunCurves } from './TrainPanel';
 import { download, fmt, fmtInt } from './common';
 import { colourOf } from './LossChart';
@@ -210,6 +214,8 @@ export function ComparePanel() {
           />
         </label>
       </div>
+      {table.metric === 'accuracy' && <EceTable table={table} />}
+      <CurvesChart task={(result?.spec.task ?? spec.task) === 'box' ? 'box' : 'classify'} />
       {paramRows.length > 0 && (
         <figure className="chart" aria-label="Parameters">
           <ResponsiveContainer width="100%" height={200}>
@@ -218,7 +224,7 @@ export function ComparePanel() {
               <XAxis dataKey="name" />
               <YAxis width={70} tickFormatter={(v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : `${(v / 1e3).toFixed(0)}k`)} />
               <Tooltip formatter={(v) => fmtInt(Number(v))} />
-              <Bar dataKey="params" fill="#5b4bd6" isAnimationActive={false} />
+              <Bar dataKey="params" fill="#7b6cf0" isAnimationActive={false} />
             </BarChart>
           </ResponsiveContainer>
           <figcaption>
@@ -280,31 +286,34 @@ export function ComparePanel() {
               })}
             </div>
           )}
-          {roc.length > 0 && (
-            <figure className="chart" aria-label="ROC curves">
-              <ResponsiveContainer width="100%" height={240}>
-                <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
-                  <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="fpr" type="number" domain={[0, 1]} />
-                  <YAxis dataKey="tpr" type="number" domain={[0, 1]} width={40} />
-                  <Tooltip />
-                  <Legend />
-                  {roc.map((c) => (
-                    <Line
-                      key={c.name}
-                      data={c.points}
-                      dataKey="tpr"
-                      name={c.name}
-                      stroke={c.name.startsWith('ensemble') ? '#111' : colourOf(c.name)}
-                      dot={false}
-                      isAnimationActive={false}
-                    />
-                  ))}
-                </LineChart>
-              </ResponsiveContainer>
-              <figcaption>ROC of class “{classNames?.[1] ?? 1}” (false positive rate → true positive rate)</figcaption>
-            </figure>
-          )}
+          <div className="compare-grid two">
+            {roc.length > 0 && (
+              <figure className="chart" aria-label="ROC curves">
+                <ResponsiveContainer width="100%" height={240}>
+                  <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+                    <CartesianGrid strokeDasharray="3 3" />
+                    <XAxis dataKey="fpr" type="number" domain={[0, 1]} />
+                    <YAxis dataKey="tpr" type="number" domain={[0, 1]} width={48} />
+                    <Tooltip />
+                    <Legend />
+                    {roc.map((c) => (
+                      <Line
+                        key={c.name}
+                        data={c.points}
+                        dataKey="tpr"
+                        name={c.name}
+                        stroke={c.name.startsWith('ensemble') ? 'currentColor' : colourOf(c.name)}
+                        dot={false}
+                        isAnimationActive={false}
+                      />
+                    ))}
+                  </LineChart>
+                </ResponsiveContainer>
+                <figcaption>ROC of class “{classNames?.[1] ?? 1}” (false positive rate → true positive rate)</figcaption>
+              </figure>
+            )}
+            {selMetrics && isClassify && <ReliabilityDiagram final={selMetrics} label={`${MODE_LABELS[sel.method]}, seed ${sel.seed}`} />}
+          </div>
           {selRun && <RunCurves run={selRun} task={task} />}
         </div>
       )}

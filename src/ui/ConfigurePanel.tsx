@@ -91,6 +91,18 @@ export function ConfigurePanel() {
     return check?.status === 'ok' && check.file === net.weights && check.source ? weightsLabel(check.source) : `from ${net.weights}`;
   };
 
+  const [linkNote, setLinkNote] = useState<string | null>(null);
+  async function copyLink() {
+    const url = `${location.origin}${location.pathname}${location.search}${studioStore.getState().specLinkHash()}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      setLinkNote('Link copied: it opens the studio with this spec.');
+    } catch {
+      // No clipboard permission: the address bar holds the same link.
+      setLinkNote('The address bar holds the link to this spec.');
+    }
+  }
+
   async function loadSpec(file: File) {
     setSpecError(loadSpecText(await file.text()));
   }
@@ -284,7 +296,8 @@ export function ConfigurePanel() {
         <p data-testid="estimate">
           Reduction 1 − students/teacher: <strong>{(estimate.reduction * 100).toFixed(1)} %</strong>
           {estimate.reduction < 0 ? ' (the students together are larger than the teacher)' : ''}. GPU memory (estimate):{' '}
-          <strong>{fmtBytes(estimate.memoryBytes)}</strong>. Runs: <strong>{estimate.runs}</strong> ({spec.methods.length} methods × {spec.seeds.length} seeds)
+          <strong>{fmtBytes(estimate.memoryBytes)}</strong>. Runs: <strong>{estimate.runs}</strong> ({spec.methods.length} method
+          {spec.methods.length === 1 ? '' : 's'} × {spec.seeds.length} seed{spec.seeds.length === 1 ? '' : 's'})
           {estimate.teacherTrainings
             ? `, plus ${estimate.teacherTrainings} teacher pre-training${estimate.teacherTrainings > 1 ? 's' : ''} shared by KD and KD+ML offline`
             : ''}
@@ -339,6 +352,14 @@ export function ConfigurePanel() {
           Load spec
           <input type="file" accept="application/json,.json" onChange={(e) => e.target.files?.[0] && loadSpec(e.target.files[0])} />
         </label>
+        <button type="button" onClick={() => void copyLink()} title="A link that opens the studio with this spec (the spec only: no data leaves this computer)">
+          Copy link to this spec
+        </button>
+        {linkNote && (
+          <span className="hint" role="status" data-testid="link-note">
+            {linkNote}
+          </span>
+        )}
       </div>
       {specError && (
         <p className="error" role="alert">

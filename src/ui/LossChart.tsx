@@ -8,8 +8,7 @@ export const NETWORK_COLOURS: Record<string, string> = {
   student1: '#2a9d8f',
   student2: '#e76f51',
   student3: '#e9c46a',
-  student4: '#264653',
-  ensemble: '#111111',
+  student4: '#4d8fd6',
 };
 
 export function colourOf(name: string): string {
@@ -81,7 +80,8 @@ export function EpochChart({ evaluations, label, part = 'test' }: { evaluations:
               key={k}
               type="linear"
               dataKey={k}
-              stroke={k.startsWith('ensemble') ? (k.includes('mean') ? '#777' : '#111') : colourOf(k)}
+              stroke={k.startsWith('ensemble') ? 'currentColor' : colourOf(k)}
+              strokeOpacity={k.includes('mean') ? 0.6 : 1}
               strokeDasharray={k.includes('mean') ? '4 3' : undefined}
               dot
               isAnimationActive={false}

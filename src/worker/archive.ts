@@ -20,7 +20,7 @@ import type { PlannedRun } from '../core/events';
 import type { FileStore } from '../core/files';
 import type { DatasetInfo } from '../core/results';
 import { imageBytes, pixelsOf, type Samples } from '../core/samples';
-import { thumbnail, type Thumbnail } from '../data/summary';
+import { countsOf, thumbnail, type Thumbnail } from '../data/summary';
 import { modelToFiles, type ModelFiles } from '../engine/bundle';
 import type { RunResult } from '../engine/trainer';
 
@@ -36,6 +36,8 @@ export interface KeptRun {
   key: string;
   result: Pick<RunResult, 'config' | 'networks' | 'final'>;
   files: Record<string, ModelFiles>;
+  /** Images per class (or `images`) in the run's training and test sets, for the model card. */
+  counts?: { train: Record<string, number>; test: Record<string, number> };
 }
 
 /** What an export of the experiment's runs records. */
@@ -68,6 +70,7 @@ interface RunMeta {
   predictions: { networks: Record<string, [number, number]>; ensembles: Record<string, [number, number]> };
   /** Bytes this run wrote (its own networks and predictions; a shared teacher counts with its seed). */
   bytes: number;
+  counts?: KeptRun['counts'];
 }
 
 interface TestMeta {
@@ -150,7 +153,7 @@ export class RunArchive {
    * Keep a finished run: its networks' model files (the models themselves are freed by the
    * caller), its predictions, and once per seed the test set and the shared teacher.
    */
-  async keep(id: string, run: PlannedRun, r: RunResult, test: Samples): Promise<void> {
+  async keep(id: string, run: PlannedRun, r: RunResult, test: Samples, train?: Samples): Promise<void> {
     const dir = this.dir(id);
     const key = `${run.method}:${run.seed}`;
     const runDir = `${dir}/${safe(key)}`;
@@ -187,7 +190,18 @@ export class RunArchive {
     const predBytes = new Uint8Array(blob.buffer);
     await this.files.write(`${runDir}/predictions.bin`, predBytes);
     bytes += predBytes.length;
-    const meta: RunMeta = { version: 1, key, seed: run.seed, result: { config: r.config, networks: r.networks, final: r.final }, models, predictions, bytes };
+    const names = r.config.task === 'classify' ? r.config.classNames : undefined;
+    const counts = train ? { train: countsOf(train, names), test: countsOf(test, names) } : undefined;
+    const meta: RunMeta = {
+      version: 1,
+      key,
+      seed: run.seed,
+      result: { config: r.config, networks: r.networks, final: r.final },
+      models,
+      predictions,
+      bytes,
+      counts,
+    };
     await this.writeJson(`${runDir}/run.json`, meta);
   }
 
@@ -206,7 +220,7 @@ export class RunArchive {
       if (!json || !weights) return undefined;
       files[name] = { 'model.json': json, 'weights.bin': weights };
     }
-    return { key, result: m.result, files };
+    return { key, result: m.result, files, counts: m.counts };
   }
 
   /** Keys of the runs kept for the experiment. */
@@ -306,5 +320,33 @@ export class RunArchive {
       networks,
       ensembles,
     };
+  }
+
+  /**
+   * What Grad-CAM needs of a kept run: the run (its model files), the test images Inspect shows
+   * (the first ones stored), their labels, and each network's predictions on them.
+   */
+  async saliencyInputs(id: string, key: string): Promise<{ run: KeptRun; test: Samples; predictions: Record<string, Float32Array> } | null> {
+    const run = await this.get(id, key);
+    const m = await this.meta(id, key);
+    if (!run || !m) return null;
+    const testDir = `${this.dir(id)}/seed-${m.seed}`;
+    const t = await this.readJson<TestMeta>(`${testDir}/test.json`);
+    const pixels = await this.files.read(`${testDir}/test.bin`);
+    const blob = await this.files.read(`${this.dir(id)}/${safe(key)}/predictions.bin`);
+    if (!t || !pixels || !blob) return null;
+    const test: Samples = {
+      images: pixels,
+      count: t.stored,
+      size: t.size,
+      labels: t.labels ? Int32Array.from(t.labels.slice(0, t.stored)) : undefined,
+      ids: t.ids?.slice(0, t.stored),
+    };
+    const f = new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
+    const config = m.result.config;
+    const width = config.task === 'classify' ? config.classes : 4;
+    const predictions: Record<string, Float32Array> = {};
+    for (const [name, [at]] of Object.entries(m.predictions.networks)) predictions[name] = f.slice(at, at + t.stored * width);
+    return { run, test, predictions };
   }
 }

@@ -7,13 +7,16 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { EngineError } from '../core/errors';
-import type { DatasetInfo } from '../core/results';
+import type { DatasetInfo, ResultsTable, RunRecord } from '../core/results';
+import type { ExperimentSpec } from '../core/spec';
 import type { Samples } from '../core/samples';
 import { browserDecoder } from '../data/decode-browser';
 import { inputFileOf, type FileWithPath } from '../data/inputFiles';
 import { loadForNetwork } from '../data/load';
 import { thumbnail, type Thumbnail } from '../data/summary';
 import { closeBundle, makeBundle, modelFromFiles, openBundle, predictBundle, type EnsembleManifest, type OpenedBundle } from '../engine/bundle';
+import { aggregate } from '../experiment/aggregate';
+import { modelCard } from '../experiment/modelCard';
 import type { KeptRun } from './archive';
 
 export interface PredictionRow {
@@ -31,15 +34,39 @@ export interface BundlePredictions {
   thumbnails: Thumbnail[];
 }
 
-/** A zip of a finished run's students (and teacher), manifest, config and metrics. */
-export async function exportRun(
-  run: KeptRun,
-  includeTeacher: boolean,
-  context: { resize: 'stretch' | 'pad'; seeds?: number[]; dataset?: DatasetInfo },
-): Promise<Uint8Array> {
+/** What an export knows of its experiment: the spec, the dataset, the runs finished so far (or the final table). */
+export interface ExportContext {
+  resize: 'stretch' | 'pad';
+  seeds?: number[];
+  dataset?: DatasetInfo;
+  spec?: ExperimentSpec | null;
+  records?: RunRecord[];
+  table?: ResultsTable | null;
+}
+
+/** A zip of a finished run's students (and teacher), manifest, config, metrics, MODEL_CARD.md and spec.json. */
+export async function exportRun(run: KeptRun, includeTeacher: boolean, context: ExportContext): Promise<Uint8Array> {
   const models: Record<string, tf.LayersModel> = {};
   try {
     for (const [name, f] of Object.entries(run.files)) if (name !== 'teacher' || includeTeacher) models[name] = await modelFromFiles(f);
+    const c = run.result.config;
+    const spec = context.spec ?? null;
+    const table = context.table ?? (spec && context.records?.length ? aggregate(context.records, spec.methods, spec.seeds) : null);
+    const card = modelCard({
+      run: run.key,
+      method: c.mode,
+      seed: c.seed,
+      config: c,
+      networks: run.result.networks,
+      final: run.result.final,
+      exported: Object.keys(models),
+      ensembleRule: c.task === 'classify' ? 'max' : c.boxEnsemble,
+      resize: context.resize,
+      spec,
+      dataset: context.dataset ?? null,
+      counts: run.counts ?? null,
+      table,
+    });
     return await makeBundle({
       config: run.result.config,
       models,
@@ -48,6 +75,7 @@ export async function exportRun(
       includeTeacher,
       resize: context.resize,
       extra: { run: run.key, seeds: context.seeds, dataset: context.dataset },
+      textFiles: { 'MODEL_CARD.md': card, ...(spec ? { 'spec.json': JSON.stringify(spec, null, 2) + '\n' } : {}) },
     });
   } finally {
     for (const m of Object.values(models)) m.dispose();

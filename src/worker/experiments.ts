@@ -13,7 +13,8 @@
  */
 import { EngineError } from '../core/errors';
 import type { StudioEvent } from '../core/events';
-import type { ExperimentResult } from '../core/results';
+import type { DatasetInfo, ExperimentResult, RunRecord } from '../core/results';
+import { parseSpec, type ExperimentSpec } from '../core/spec';
 import { runSession, SessionStorage, type Study } from '../experiment/session';
 import type { ReadWeights } from '../experiment/weights';
 import type { JournalEntry } from '../experiment/journal';
@@ -40,12 +41,22 @@ export function newExperimentId(now = new Date()): string {
 
 const MEMORY_EVERY_MS = 1000;
 
+function specOrNull(spec: unknown): ExperimentSpec | null {
+  try {
+    return parseSpec(spec);
+  } catch {
+    return null;
+  }
+}
+
 export class ExperimentRunner {
   private controller: AbortController | null = null;
   private paused: { promise: Promise<void>; release: () => void } | null = null;
   private readonly flushRequest = { requested: false };
   /** The id of the experiment running now. */
   current: string | null = null;
+  /** The experiment running now: its spec, dataset and finished runs so far, for the model cards of exports made meanwhile. */
+  live: { spec: ExperimentSpec | null; dataset: DatasetInfo | null; records: RunRecord[] } | null = null;
   /** Jobs waiting for the step in flight to end. */
   private readonly waiting: (() => Promise<void>)[] = [];
   private wake: (() => void) | null = null;
@@ -80,6 +91,7 @@ export class ExperimentRunner {
     const id = (options.resume ? previous?.id : undefined) ?? newExperimentId();
     const controller = (this.controller = new AbortController());
     this.current = id;
+    const live = (this.live = { spec: specOrNull(spec), dataset: study?.info ?? null, records: [] as RunRecord[] });
     let lastMemory = 0;
     try {
       return await runSession(spec, study, {
@@ -112,6 +124,7 @@ export class ExperimentRunner {
         },
         classifyError: (e) => this.gpu.classify(e),
         onEvent: (e) => {
+          if (e.type === 'run-end') live.records.push(e.record);
           onEvent(e);
           const now = Date.now();
           if (e.type === 'train' && e.event.type === 'step' && now - lastMemory >= MEMORY_EVERY_MS) {
@@ -120,12 +133,13 @@ export class ExperimentRunner {
             onEvent({ type: 'memory', numTensors: m.numTensors, numBytes: m.numBytes, gpuBytes: m.gpuBytes });
           }
         },
-        onRunModels: (run, r, data) => this.archive.keep(id, run, r, data.test),
+        onRunModels: (run, r, data) => this.archive.keep(id, run, r, data.test, data.train),
         readWeights: this.readWeights,
       });
     } finally {
       if (this.controller === controller) this.controller = null;
       this.current = null;
+      this.live = null;
       this.unpause();
       await this.drain();
     }

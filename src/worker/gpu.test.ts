@@ -40,7 +40,7 @@ describe('Gpu.init', () => {
     asyncCpu();
     const gpu = new Gpu();
     const [a, b] = await Promise.all([gpu.init(['cpu']), gpu.init(['cpu'])]);
-    expect(a).toEqual({ backend: 'cpu', fallbacks: [], fastKernels: false });
+    expect(a).toEqual({ backend: 'cpu', fallbacks: [], fastKernels: false, replay: false });
     expect(b).toEqual(a);
     expect(tf.getBackend()).toBe('cpu');
     expect(gpu.ready).toBe(true);

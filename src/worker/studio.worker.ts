@@ -21,6 +21,7 @@ import { Gpu } from './gpu';
 import { idbHistory } from './historyDb';
 import { DatasetHolder, type ImportSettings } from './imports';
 import { Library } from './library';
+import { SaliencyRoom, type SaliencyTarget } from './saliency';
 import type { BackendName, StorageReport } from './protocol';
 import { fileStoreFor, storageSupport } from './storageSupport';
 import { TrainerLock } from './trainerLock';
@@ -38,6 +39,7 @@ const library = new Library(idbHistory(), archive, storage, lock, (): string | n
 const weights = new WeightsFiles(files);
 const experiments = new ExperimentRunner(storage, gpu, archive, lock, library, support, (file) => weights.read(file));
 const bundles = new OpenedBundles();
+const saliency = new SaliencyRoom(archive);
 
 const api = {
   init: (preferred?: BackendName[], options?: { fastKernels?: boolean; replay?: boolean }) => gpu.init(preferred, options),
@@ -57,6 +59,7 @@ const api = {
   /** Run every method x seed of `spec` on the held dataset (or resume the interrupted experiment). */
   async runExperiment(spec: unknown, onEvent: (e: StudioEvent) => void, options: RunOptions = {}) {
     if (!gpu.ready) await gpu.init();
+    saliency.release();
     return experiments.run(spec, data.study, onEvent, options);
   },
   pause: () => experiments.pause(),
@@ -86,14 +89,27 @@ const api = {
   inspect: (id: string, key: string, limit?: number) => archive.inspect(id, key, limit),
   /** Every test prediction of a finished run (for ROC curves), without the images. */
   predictions: (id: string, key: string) => archive.predictions(id, key),
+  /** Grad-CAM maps of a finished run's networks on some of its test images (classification). */
+  gradCam: (id: string, key: string, indices: number[], target?: SaliencyTarget) => saliency.gradCam(id, key, indices, target),
 
   async exportRun(id: string, key: string, includeTeacher: boolean): Promise<Uint8Array> {
     const run = await archive.get(id, key);
     if (!run) throw new EngineError('INVALID_CONFIG', `No trained networks are kept for run ${key}`, key);
     const context = await archive.context(id);
+    // The model card's spec and Table 2: the kept record's, or the running experiment's so far.
+    const kept = (await library.get(id))?.result ?? null;
+    const live = experiments.current === id ? experiments.live : null;
+    const spec = kept?.spec ?? live?.spec ?? null;
     // While an experiment trains, these wait for the step in flight (see ExperimentRunner.between).
     const zip = await experiments.between(() =>
-      exportRun(run, includeTeacher, { resize: context?.resize ?? 'stretch', seeds: context?.seeds, dataset: context?.dataset }),
+      exportRun(run, includeTeacher, {
+        resize: context?.resize ?? 'stretch',
+        seeds: context?.seeds,
+        dataset: context?.dataset ?? kept?.dataset ?? live?.dataset ?? undefined,
+        spec,
+        records: kept?.runs ?? live?.records,
+        table: kept?.status === 'done' ? kept.table : undefined,
+      }),
     );
     return Comlink.transfer(zip, [zip.buffer]);
   },

@@ -38,6 +38,7 @@ export const experimentSlice: Slice<ExperimentSlice> = (set, get, deps) => {
       interrupted: null,
       resumeNote: null,
       inspection: null,
+      saliency: null,
       predictions: null,
       tab: 'Train',
     });

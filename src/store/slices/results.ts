@@ -1,7 +1,8 @@
 /**
  * Questions to the worker about finished runs and bundles, whose answers the screens show
  * themselves: a run's test predictions (Inspect, ROC), an export zip (all read from the kept runs
- * of the experiment shown, `experimentId`), an opened bundle and its predictions on new images.
+ * of the experiment shown, `experimentId`), Grad-CAM maps of its test images, an opened bundle and
+ * its predictions on new images.
  * And results.json files opened from disk ("Open results" in Compare), read on the page without
  * the worker: they hold records, not models.
  */
@@ -15,6 +16,19 @@ const INSPECT_LIMIT = 200;
 export const resultsSlice: Slice<ResultsSlice> = (set, get, deps) => ({
   inspection: null,
   predictions: null,
+  saliency: null,
+  loadSaliency: async (key, indices, target) => {
+    const id = get().experimentId ?? '';
+    const request = `${id}|${key}|${target}|${indices.join(',')}`;
+    if (get().saliency?.request === request && !get().saliency?.error) return;
+    set({ saliency: { key, request, data: null, error: null } });
+    try {
+      const data = await deps.studio().gradCam(id, key, indices, target);
+      if (get().saliency?.request === request) set({ saliency: { key, request, data, error: null } });
+    } catch (e) {
+      if (get().saliency?.request === request) set({ saliency: { key, request, data: null, error: toErrorInfo(e) } });
+    }
+  },
   loadInspection: async (key) => {
     if (get().inspection?.key === key) return;
     set({ inspection: { key, data: null } });
