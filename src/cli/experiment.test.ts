@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from './experiment';
+import { datasetPath, main } from './experiment';
 import { tinySpec, writeTileFolder } from './testing';
 
 const run = promisify(execFile);
@@ -34,7 +34,7 @@ describe('npm run experiment', () => {
     const a = JSON.parse(await readFile(join(dir, 'a', 'results.json'), 'utf8'));
     const b = JSON.parse(await readFile(join(dir, 'b', 'results.json'), 'utf8'));
     expect(a.runs).toHaveLength(4);
-    // The absolute --data path is recorded by the folder's name, never expanded.
+    // The absolute --data path is recorded relative to the spec, never expanded.
     expect(a.dataset.name).toBe('tiles');
     expect(a.runs.map((r: { method: string; seed: number; status: string }) => `${r.method}:${r.seed}:${r.status}`)).toEqual([
       'ml:0:done',
@@ -50,6 +50,12 @@ describe('npm run experiment', () => {
     const md = await readFile(join(dir, 'a', 'table.md'), 'utf8');
     expect(md).toContain('| Accuracy (mean ± std over 2 seeds) | ML | Independent |');
     expect(md).toContain('| Ensemble (max) |');
+  });
+
+  it('records the dataset relative to the spec when given absolute, and as given otherwise', () => {
+    expect(datasetPath('/data/sets/tiles', '/data/specs/spec.json')).toBe('../sets/tiles');
+    expect(datasetPath('../tiles', 'spec.json')).toBe('../tiles');
+    expect(datasetPath('/data/specs', '/data/specs/spec.json')).toBe('.');
   });
 
   it('exits non-zero with a clear message on bad input, through the real command', async () => {

@@ -18,15 +18,15 @@
  * finished with failed runs, 130 interrupted (a signal or --max-runs; --resume continues).
  *
  * File paths of the dataset are not printed unless asked (`--list-skipped`): they can name
- * patients, and logs travel further than the data. results.json names the dataset by its folder's
- * name, never by the path to it.
+ * patients, and logs travel further than the data. results.json records the dataset by its path
+ * relative to the spec (or as given), never expanded.
  *
  * Owns: the command line's options and its use of the session. Imports core, data, engine and
  * experiment; never the worker, the store or the UI.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { listFolder } from '../data/inputFiles-node';
@@ -216,6 +216,11 @@ async function readExisting(path: string): Promise<ExperimentResult | null> {
   }
 }
 
+/** The dataset as results.json records it: relative to the spec's folder when given absolute, else as given (never expanded). */
+export function datasetPath(data: string, specPath: string): string {
+  return isAbsolute(data) ? relative(dirname(resolve(specPath)), data) || '.' : data;
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'merge') return mergeMain(argv.slice(1));
   let options: Record<string, string | true>;
@@ -328,8 +333,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`error: the spec's task is ${spec.task} but ${args.data} holds a ${imported.task} dataset`);
     return 2;
   }
-  // Named by its folder, not the path to it: a resume or another part may reach it by another path.
-  const study = studyFromImport(basename(resolve(args.data)), imported);
+  // Recorded relative to the spec (or as given), never expanded; parts and resumes are matched by content hash.
+  const study = studyFromImport(datasetPath(args.data, args.spec), imported);
   const hashOfData = datasetHash(study);
   const provenance: Provenance = {
     specHash: hashOfSpec,
