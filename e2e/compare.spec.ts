@@ -63,7 +63,7 @@ test('a 3-seed experiment: bands with mean and spread, every logged value in the
   await expect
     .poll(() => page.evaluate(() => document.querySelector('[data-testid="curves-chart"] svg')?.getBoundingClientRect().width ?? 0))
     .toBeGreaterThan(600);
-  await expect(page.getByRole('figure', { name: 'Reliability diagram' }).locator('svg.recharts-surface')).toBeVisible();
+  await expect(page.getByRole('figure', { name: 'Reliability diagram' }).locator('.recharts-wrapper > svg.recharts-surface')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/compare-bands.png`, fullPage: true });
   await page.getByLabel('Quantity').selectOption('metric:accuracy');
   await page.getByLabel('Network').selectOption('ensemble:max');

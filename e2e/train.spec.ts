@@ -30,9 +30,9 @@ test('trains a tiny cohort in the worker on WebGPU, losses fall, the page stays 
     return run.steps.map((s) => Object.values(s.losses).reduce((a, l) => a + l.ce, 0));
   });
   expect(ce.length).toBe(12);
-  const first = (ce[0] + ce[1] + ce[2]) / 3;
-  const last = (ce[9] + ce[10] + ce[11]) / 3;
-  expect(last).toBeLessThan(first);
+  // Medians of the first and last four steps: one noisy step (batches of 8) does not decide it.
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b).slice(1, 3).reduce((a, b) => a + b, 0) / 2;
+  expect(median(ce.slice(8))).toBeLessThan(median(ce.slice(0, 4)));
 
   expect(await workerBackend(page)).toBe('webgpu');
   await page.screenshot({ path: 'test-results/screens/train.png', fullPage: true });

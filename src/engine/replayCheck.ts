@@ -118,7 +118,7 @@ export async function checkReplay(steps = 7): Promise<ReplayCheck> {
       replayedSteps: replay.stats?.replayedSteps ?? 0,
       valuesCompared: compared,
       differing,
-      reason: replay.stats?.reason ?? 'no step graph (WebGPU with the fast kernels is needed)',
+      reason: replay.stats ? (replay.stats.reason ?? null) : 'no step graph (WebGPU with the fast kernels is needed)',
       eagerCpuMs: median(eager.cpu),
       replayCpuMs: median(replay.cpu),
       dispatchesPerStep: replay.stats?.dispatches ?? 0,
