@@ -31,7 +31,11 @@ test('trains a tiny cohort in the worker on WebGPU, losses fall, the page stays 
   });
   expect(ce.length).toBe(12);
   // Medians of the first and last four steps: one noisy step (batches of 8) does not decide it.
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b).slice(1, 3).reduce((a, b) => a + b, 0) / 2;
+  const median = (xs: number[]) =>
+    [...xs]
+      .sort((a, b) => a - b)
+      .slice(1, 3)
+      .reduce((a, b) => a + b, 0) / 2;
   expect(median(ce.slice(8))).toBeLessThan(median(ce.slice(0, 4)));
 
   expect(await workerBackend(page)).toBe('webgpu');
