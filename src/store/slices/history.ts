@@ -22,7 +22,8 @@ export const historySlice: Slice<HistorySlice> = (set, get, deps) => ({
   deleteHistory: async (id) => {
     try {
       await deps.studio().deleteExperiment(id);
-      if (get().experimentId === id && get().status !== 'running' && get().status !== 'paused') set({ ...idleProgress(), inspection: null, predictions: null });
+      if (get().experimentId === id && get().status !== 'running' && get().status !== 'paused')
+        set({ ...idleProgress(), inspection: null, predictions: null, saliency: null });
       await get().loadHistory();
     } catch (e) {
       set({ historyError: toErrorInfo(e).message });
@@ -36,7 +37,7 @@ export const historySlice: Slice<HistorySlice> = (set, get, deps) => ({
     try {
       const kept = await deps.studio().experiment(id);
       if (!kept) throw new Error('This experiment is no longer kept');
-      set({ ...progressOfResult(kept.result, kept.id), inspection: null, predictions: null, historyError: null, tab: 'Compare' });
+      set({ ...progressOfResult(kept.result, kept.id), inspection: null, predictions: null, saliency: null, historyError: null, tab: 'Compare' });
     } catch (e) {
       set({ historyError: toErrorInfo(e).message });
     }

@@ -18,8 +18,9 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get, deps) => ({
   predictions: null,
   saliency: null,
   loadSaliency: async (key, indices, target) => {
+    // Of the experiment shown (a new one shown clears `saliency`).
     const id = get().experimentId ?? '';
-    const request = `${id}|${key}|${target}|${indices.join(',')}`;
+    const request = `${key}|${target}|${indices.join(',')}`;
     if (get().saliency?.request === request && !get().saliency?.error) return;
     set({ saliency: { key, request, data: null, error: null } });
     try {
