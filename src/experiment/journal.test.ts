@@ -26,6 +26,16 @@ describe('experiment journal', () => {
     expect(await files.list('experiments/')).toEqual(['experiments/active.json']);
   });
 
+  it('keeps the NaN of a finished run (an empty calibration bin) as NaN, as results.json does', async () => {
+    const files = new MemoryFileStore();
+    const e = entry(1);
+    (e.completed[0] as unknown as { final: unknown }).final = { ece: 0.2, reliability: [{ count: 0, accuracy: NaN, confidence: NaN }] };
+    await new Journal(files).write(e);
+    const back = (await new Journal(files).read())!.completed[0] as unknown as { final: { reliability: { accuracy: number }[] } };
+    expect(back.final.reliability[0].accuracy).toBeNaN();
+    expect((await new Journal(files).read())!.spec.name).toBe(e.spec.name);
+  });
+
   it('a write queued before the removal never brings the entry back', async () => {
     const files = new MemoryFileStore();
     const j = new Journal(files);

@@ -12,6 +12,7 @@ import type { ErrorInfo } from '../core/errors';
 import type { FileStore } from '../core/files';
 import type { RunRecord } from '../core/results';
 import type { ExperimentSpec } from '../core/spec';
+import { reviveNonFinite, stringifyNonFinite } from './resultsFile';
 
 export const JOURNAL_VERSION = 1;
 
@@ -54,7 +55,8 @@ export class Journal {
     const bytes = await this.files.read(this.path);
     if (!bytes) return null;
     try {
-      const entry = JSON.parse(new TextDecoder().decode(bytes)) as JournalEntry;
+      // Finished runs' records hold NaN (an empty calibration bin, a metric without a class): kept as in results.json.
+      const entry = reviveNonFinite(JSON.parse(new TextDecoder().decode(bytes))) as JournalEntry;
       return entry.version === JOURNAL_VERSION ? entry : null;
     } catch {
       return null;
@@ -62,7 +64,7 @@ export class Journal {
   }
 
   write(entry: JournalEntry): Promise<void> {
-    const bytes = new TextEncoder().encode(JSON.stringify(entry));
+    const bytes = new TextEncoder().encode(stringifyNonFinite(entry));
     return this.enqueue(() => this.files.write(this.path, bytes));
   }
 

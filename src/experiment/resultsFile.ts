@@ -17,7 +17,16 @@ import { aggregate } from './aggregate';
 const TEXT_FIELDS = new Set(['message', 'name', 'label', 'arch', 'classNames', 'code', 'backend', 'layout']);
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
+/** JSON of `value` with non-finite numbers as the strings "NaN", "Infinity" and "-Infinity" (`reviveNonFinite` reads them back). */
+export function stringifyNonFinite(value: unknown, space?: number): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), space);
+}
+
 /** The strings the writer made of non-finite numbers, as numbers again (in place). */
+export function reviveNonFinite(v: unknown): unknown {
+  return revive(v);
+}
+
 function revive(v: unknown): unknown {
   if (typeof v === 'string' && v in NON_FINITE) return NON_FINITE[v];
   if (Array.isArray(v)) {
