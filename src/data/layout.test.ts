@@ -63,8 +63,11 @@ describe('detectLayout', () => {
       'lc25000-colon/forTEST/colon_aca_test/aca0.jpeg',
       'lc25000-colon/forTEST/colon_n_test/n0.jpeg',
       'lc25000-colon/SOURCE.md',
+      'lc25000-colon/DERIVED_source_groups.csv',
     ];
     const d = detectLayout(shuffled(paths));
+    // The groups file beside the sets is read for the split, and never offered as a box list.
+    expect(d.alternatives.map((a) => a.kind)).not.toContain('box-list');
     expect(d.layout).toEqual({
       kind: 'class-sets',
       root: 'lc25000-colon',

@@ -13,6 +13,7 @@
  *
  * Pure functions of the paths: no I/O.
  */
+import { GROUP_FILE_NAME } from './groups';
 import { basename, comparePaths, dirname, extension, isAnnotationPath, joinPath, pathKind, relativeTo, stem } from './paths';
 import { classNamesAcrossSets, cohortOf, compareSets, readSets, repeatedFolder, splitOfFolder, type SetFolder } from './sets';
 import type { ClassSet, Layout, LayoutDetection } from './types';
@@ -194,6 +195,8 @@ function boxListCandidates(images: readonly string[], paths: readonly string[]):
     const root = dirname(list);
     const u = under.get(root);
     if (!u) continue;
+    // A groups file (`*source_groups.csv`, `*frame_sequence.csv`) is read for the split, never as boxes.
+    if (GROUP_FILE_NAME.test(basename(list)) && !/box|annot/i.test(basename(list))) continue;
     const named = /box|bbox|annot|label|ground|gt/i.test(basename(list));
     out.push({
       layout: { kind: 'box-list', list, root },
