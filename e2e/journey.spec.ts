@@ -74,6 +74,7 @@ async function exportAndCheck(page: Page, task: 'classify' | 'box') {
   await page.getByLabel('Run to export').selectOption('ml:1');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
   const zip = unzipSync(new Uint8Array(readFileSync(await dl.path())));
+  await expect(page.getByTestId('exported')).toContainText('Downloaded cohort-ml-seed1.zip (2 networks, ');
   const manifest = JSON.parse(strFromU8(zip['ensemble.json']));
   expect(manifest.members.map((m: { name: string }) => m.name)).toEqual(['student1', 'student2']);
   // Each model.json loads back with tfjs and predicts what the trained network predicted before export.

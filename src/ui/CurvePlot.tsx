@@ -33,14 +33,15 @@ export interface PlotArea {
 
 type Scale = (v: number) => number;
 
-/** About `count` round tick values covering [lo, hi]. */
-export function linearTicks(lo: number, hi: number, count = 6): number[] {
+/** About `count` round tick values covering [lo, hi]; whole numbers only when `integer` (steps, epochs). */
+export function linearTicks(lo: number, hi: number, count = 6, integer = false): number[] {
   if (!(hi > lo)) return [lo];
   // d3's tick step: a power of ten times 1, 2 or 5, whichever is nearest the raw step.
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const err = raw / mag;
-  const step = mag * (err >= Math.sqrt(50) ? 10 : err >= Math.sqrt(10) ? 5 : err >= Math.SQRT2 ? 2 : 1);
+  const nice = mag * (err >= Math.sqrt(50) ? 10 : err >= Math.sqrt(10) ? 5 : err >= Math.SQRT2 ? 2 : 1);
+  const step = integer ? Math.max(1, nice) : nice;
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
@@ -131,6 +132,7 @@ export function CurvePlot({
   height = 300,
   xLabel,
   xFormat = (v) => String(Math.round(v * 100) / 100),
+  xInteger = false,
 }: {
   lines: PlotLine[];
   areas?: PlotArea[];
@@ -138,6 +140,8 @@ export function CurvePlot({
   height?: number;
   xLabel: string;
   xFormat?: (v: number) => string;
+  /** The x values are counts (steps, epochs): no tick between two of them. */
+  xInteger?: boolean;
 }) {
   const [ref, width] = useWidth();
   const [hover, setHover] = useState<number | null>(null);
@@ -179,12 +183,12 @@ export function CurvePlot({
     return {
       sx,
       sy,
-      xt: linearTicks(xmin, xmax, Math.max(3, Math.floor(w / 110))),
+      xt: linearTicks(xmin, xmax, Math.max(3, Math.floor(w / 110)), xInteger),
       yt: log ? logTicks(ylo, yhi) : linearTicks(ylo, yhi, 6),
       x0: xmin,
       x1: xmax,
     };
-  }, [lines, areas, log, width, height, m.left, m.right, m.top, m.bottom]);
+  }, [lines, areas, log, xInteger, width, height, m.left, m.right, m.top, m.bottom]);
 
   const onMove = (e: MouseEvent<SVGSVGElement>) => {
     const r = e.currentTarget.getBoundingClientRect();

@@ -175,7 +175,7 @@ export function CurvesChart({ task }: { task: 'classify' | 'box' }) {
           data-series={model.series.length}
           data-bands={model.bands.length}
         >
-          <CurvePlot lines={lines} areas={areas} log={log} xLabel={X_LABELS[view.x]} />
+          <CurvePlot lines={lines} areas={areas} log={log} xLabel={X_LABELS[view.x]} xInteger={view.x !== 'time'} />
           <figcaption>
             <ul className="legend" aria-label="Methods">
               {methodsShown.map((m) => {

@@ -375,7 +375,7 @@ export function DataPanel() {
           {report && (
             <>
               <p data-testid="skipped-count">
-                {report.counts.skipped} files skipped, {report.counts.warnings} with warnings
+                {fmtInt(report.counts.skipped)} {report.counts.skipped === 1 ? 'file' : 'files'} skipped, {fmtInt(report.counts.warnings)} with warnings
                 {report.counts.unused ? `, ${report.counts.unused} not drawn into the subset` : ''}.
               </p>
               {(skipped.length > 0 || warned.length > 0) && (

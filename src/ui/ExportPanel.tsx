@@ -17,6 +17,13 @@ import { download, fmt, ImageWithBoxes } from './common';
 type Prediction = Awaited<ReturnType<StudioState['predictFiles']>>;
 type EnsembleManifest = Awaited<ReturnType<StudioState['openBundle']>>;
 
+/** "2 networks, 1.2 MB": the networks a bundle holds and its size. */
+function describeBundle(zip: Uint8Array): string {
+  const networks = new Set(Object.keys(unzipSync(zip, { filter: (f) => f.name.endsWith('/model.json') })).map((p) => p.split('/')[0])).size;
+  const mb = zip.byteLength / 1e6;
+  return `${networks} ${networks === 1 ? 'network' : 'networks'}, ${mb < 0.1 ? `${fmt(zip.byteLength / 1e3, 0)} kB` : `${fmt(mb, 1)} MB`}`;
+}
+
 export function ExportPanel() {
   const runs = useStudio((s) => s.runs);
   const training = useStudio((s) => s.status === 'running' || s.status === 'paused');
@@ -27,12 +34,15 @@ export function ExportPanel() {
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [manifest, setManifest] = useState<EnsembleManifest | null>(null);
   const [prediction, setPrediction] = useState<Prediction | null>(null);
+  /** What the last export wrote, so the user sees it went somewhere. */
+  const [exported, setExported] = useState<string | null>(null);
   const active = key || done[done.length - 1]?.key || '';
   const hasPicker = typeof (window as unknown as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
 
   async function exportZip(toFolder: boolean) {
     setBusy(true);
     setError(null);
+    setExported(null);
     try {
       const zip = await studioStore.getState().exportRun(active, withTeacher);
       const name = `cohort-${active.replace(':', '-seed')}`;
@@ -49,7 +59,11 @@ export function ExportPanel() {
           await w.write(bytes as Uint8Array<ArrayBuffer>);
           await w.close();
         }
-      } else download(`${name}.zip`, zip as Uint8Array<ArrayBuffer>, 'application/zip');
+        setExported(`Wrote the folder ${name} (${describeBundle(zip)}).`);
+      } else {
+        download(`${name}.zip`, zip as Uint8Array<ArrayBuffer>, 'application/zip');
+        setExported(`Downloaded ${name}.zip (${describeBundle(zip)}).`);
+      }
     } catch (e) {
       if ((e as DOMException).name !== 'AbortError') setError(toErrorInfo(e));
     } finally {
@@ -119,6 +133,11 @@ export function ExportPanel() {
             </button>
           )}
         </div>
+      )}
+      {exported && (
+        <p className="hint" data-testid="exported" role="status">
+          {exported}
+        </p>
       )}
       {training && (
         <p className="hint" data-testid="export-while-training">

@@ -36,7 +36,7 @@ export function LossChart({ steps, names, term = 'total' }: { steps: StepPoint[]
       <ResponsiveContainer width="100%" height={240}>
         <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
           <YAxis width={48} />
           <Tooltip />
           <Legend />
