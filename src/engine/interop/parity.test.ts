@@ -1,29 +1,23 @@
 /**
  * Parity with real PyTorch and torchvision (Debian's python3-torch, python3-torchvision,
- * python3-onnx under /usr/bin/python3), on the CPU backend:
+ * python3-onnx under /usr/bin/python3), on the CPU backend (the zoo's own parity is in
+ * parity.zoo.test.ts and parity.vgg.test.ts):
  *
- * 1. the zoo at 64 px and 2 classes (one network of each family by default, every one with COHORT_PARITY_ARCHS=all): torchvision with seeded random weights (random
- *    BatchNorm statistics too) -> .pth or .safetensors -> our import -> the same logits in
- *    inference mode and in BatchNorm training mode, and the same running statistics after that
- *    training-mode forward; then our export back: .safetensors into torchvision (strict), the
- *    TorchScript module of python/to_torchscript.py, onnx.checker and onnxruntime on the .onnx;
- * 2. one KD+ML online step of a small cohort on a fixed batch: the loss terms, every updated
+ * 1. one KD+ML online step of a small cohort on a fixed batch: the loss terms, every updated
  *    weight and every BatchNorm running statistic;
- * 3. a cohort trained here -> its export bundle -> torchvision, TorchScript and onnxruntime give
+ * 2. a cohort trained here -> its export bundle -> torchvision, TorchScript and onnxruntime give
  *    the studio's predictions on the test images.
  *
  * The figures are printed (the closing note of the interop work quotes them). Without
  * python3-torch the suite is skipped with a loud message, never silently.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARCHS } from '../../core/archs';
 import { defaultRunConfig, type RunConfig } from '../../core/config';
 import { Rng } from '../../core/rng';
 import { generateClassification, splitSamples } from '../../data/synthetic';
@@ -32,74 +26,14 @@ import { suspendDropout } from '../customLayers';
 import { buildNetwork } from '../networks/zoo';
 import { makeTrainee, trainCohort, trainStep, disposeRun, type PhaseSpec } from '../trainer';
 import { assembleBatch } from '../batch';
-import { modelToOnnx } from './onnx';
-import { readStateDict } from './readWeights';
 import { writeSafetensors } from './safetensors';
 import { rawF32, toFloat32, type RawTensor } from './stateDict';
-import { exportStateDict, loadTorchvisionWeights } from './torchvision';
+import { exportStateDict } from './torchvision';
+import { onnxLogits, python, readTensors, relErr, table, torchReady } from './testing/parity';
 
-const PYTHON = process.env.COHORT_TORCH_PYTHON ?? '/usr/bin/python3';
-const SCRIPT = join(__dirname, 'testing', 'torch_reference.py');
-const torchReady = spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { stdio: 'ignore' }).status === 0;
-if (!torchReady) {
-  const bar = '!'.repeat(100);
-  console.warn(
-    `\n${bar}\n!! PARITY TESTS AGAINST PYTORCH SKIPPED: ${PYTHON} cannot import torch, torchvision and onnx.\n!! Install them (Debian: apt-get install python3-torch python3-torchvision python3-onnx) to run them.\n${bar}\n`,
-  );
-}
+const torchOk = torchReady();
 
-function python(dir: string, job: Record<string, unknown>): void {
-  const path = join(dir, `job-${String(job.kind)}.json`);
-  writeFileSync(path, JSON.stringify({ ...job, out: dir }));
-  const r = spawnSync(PYTHON, [SCRIPT, path], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`torch_reference.py ${String(job.kind)} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
-}
-
-function readTensors(path: string): Map<string, Float32Array> {
-  const sd = readStateDict(new Uint8Array(readFileSync(path)), path);
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of sd.tensors) {
-    out.set(k, t.dtype === 'I64' ? Float32Array.from(new BigInt64Array(t.data.slice().buffer), Number) : toFloat32(t, path, k));
-  }
-  return out;
-}
-
-/** max |a - b| / max |b|: the error relative to the reference's scale. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return s === 0 ? d : d / s;
-}
-
-/** The zoo parity's default set: each family and block kind once (basic and bottleneck ResNet, VGG with and without its classifier, DenseNet, EfficientNet with stochastic depth, MobileNet). */
-const PARITY_ARCHS = ['resnet18', 'resnet50', 'vgg11', 'vgg16_nofc', 'densenet121', 'efficientnet_b0', 'mobilenet_v2'];
-
-const nchwToNhwc = (v: Float32Array, shape: number[]) => tf.tidy(() => tf.transpose(tf.tensor(v, shape), [0, 2, 3, 1]));
-
-async function onnxLogits(bytes: Uint8Array, x: Float32Array, shape: number[]): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(bytes);
-  try {
-    const r = await session.run({ input: new ort.Tensor('float32', x, shape) });
-    return r.output.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
-
-function table(title: string, rows: Record<string, string | number>[]): void {
-  const keys = Object.keys(rows[0]);
-  const fmt = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toExponential(2)) : v);
-  console.log(
-    `\n${title}\n| ${keys.join(' | ')} |\n|${keys.map(() => '---').join('|')}|\n${rows.map((r) => `| ${keys.map((k) => fmt(r[k])).join(' | ')} |`).join('\n')}\n`,
-  );
-}
-
-describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', () => {
+describe.skipIf(!torchOk)('parity with PyTorch / torchvision (CPU backend)', () => {
   let dir = '';
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -108,89 +42,6 @@ describe.skipIf(!torchReady)('parity with PyTorch / torchvision (CPU backend)', 
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('every zoo network: torchvision weights in, the same logits (inference and BatchNorm training mode) and running statistics; our export back out', async () => {
-    const size = 64;
-    // One network of each family and block kind by default (the whole zoo takes over ten minutes on
-    // two CPU cores); COHORT_PARITY_ARCHS=all runs every one, COHORT_PARITY_ARCHS=resnet18,vgg11 a few.
-    const chosen = process.env.COHORT_PARITY_ARCHS;
-    const archs = chosen === 'all' ? [...ARCHS] : chosen ? chosen.split(',') : PARITY_ARCHS;
-    const formats = archs.map((_, i) => (i % 2 === 0 ? 'pth' : 'safetensors'));
-    const t0 = performance.now();
-    python(dir, { kind: 'zoo', size, classes: 2, batch: 2, archs, formats });
-    const tPython = performance.now() - t0;
-    const input = readTensors(join(dir, 'input.safetensors')).get('x')!;
-    const xShape = [2, 3, size, size];
-    const x = nchwToNhwc(input, xShape);
-    const rows: Record<string, string | number>[] = [];
-    const evalLogits = new Map<string, Float32Array>();
-    for (const [i, arch] of archs.entries()) {
-      const ta = performance.now();
-      const file = join(dir, `${arch}.${formats[i]}`);
-      const sd = readStateDict(new Uint8Array(readFileSync(file)), `${arch}.${formats[i]}`);
-      const ref = readTensors(join(dir, `${arch}.ref.safetensors`));
-      const model = buildNetwork({ arch, task: 'classify', classes: 2, inputSize: size, seed: 0 });
-      const report = loadTorchvisionWeights(model, arch, sd);
-      expect(report.headReinitialised, arch).toBeNull();
-      rmSync(file);
-      const before = tf.memory().numTensors;
-      const yEval = tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array);
-      evalLogits.set(arch, yEval);
-      // Export before the training-mode forward moves the running statistics.
-      const st = writeSafetensors(await exportStateDict(model, arch), { arch, classes: '2', width: '1', task: 'classify', inputSize: String(size) });
-      writeFileSync(join(dir, `${arch}.safetensors`), st);
-      const onnx = await modelToOnnx(model, { arch });
-      writeFileSync(join(dir, `${arch}.onnx`), onnx);
-      const yOnnx = await onnxLogits(onnx, input, xShape);
-      suspendDropout(model, true);
-      const yTrain = tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).dataSync() as Float32Array);
-      expect(tf.memory().numTensors, `${arch}: tensors left by the forwards`).toBe(before);
-      let bnErr = 0;
-      let bnCount = 0;
-      const after = await exportStateDict(model, arch);
-      for (const [k, v] of ref) {
-        if (!k.startsWith('bn.')) continue;
-        const key = k.slice(3);
-        bnErr = Math.max(bnErr, relErr(toFloat32(after.get(key)!, arch, key), v));
-        bnCount++;
-      }
-      model.dispose();
-      const row = {
-        arch,
-        file: formats[i],
-        tensors: report.loaded,
-        'eval logits': relErr(yEval, ref.get('eval')!),
-        'BN-train logits': relErr(yTrain, ref.get('train')!),
-        'running stats': bnCount ? bnErr : 0,
-        'onnxruntime vs ours': relErr(yOnnx, yEval),
-        ms: Math.round(performance.now() - ta),
-      };
-      rows.push(row);
-    }
-    x.dispose();
-    // Back in PyTorch: strict load into torchvision, TorchScript, onnx.checker.
-    writeFileSync(join(dir, 'images.safetensors'), writeSafetensors(new Map([['x', rawF32(input, xShape)]])));
-    const t1 = performance.now();
-    python(dir, { kind: 'check', networks: archs });
-    const tCheck = performance.now() - t1;
-    const back = readTensors(join(dir, 'check.out.safetensors'));
-    for (const row of rows) {
-      const arch = String(row.arch);
-      row['torchvision (strict) vs ours'] = relErr(back.get(`${arch}.torchvision`)!, evalLogits.get(arch)!);
-      row['TorchScript vs ours'] = relErr(back.get(`${arch}.torchscript`)!, evalLogits.get(arch)!);
-      expect(back.get(`${arch}.onnx_opset`)![0]).toBeGreaterThanOrEqual(13);
-    }
-    table(`Zoo parity at ${size} px, 2 classes, batch 2 (python reference ${Math.round(tPython)} ms, check ${Math.round(tCheck)} ms)`, rows);
-    // Every figure within 1e-4 of PyTorch's, asserted after the table so a failure still shows them
-    // all. BatchNorm-training logits are normalised by statistics of a batch of 2 at every layer, so
-    // float32 summation order compounds with depth (resnet101: 2.8e-4; PyTorch's CPU BatchNorm sums
-    // in float64): 1e-3 for them.
-    for (const row of rows) {
-      for (const k of ['eval logits', 'BN-train logits', 'running stats', 'onnxruntime vs ours', 'torchvision (strict) vs ours', 'TorchScript vs ours']) {
-        expect(row[k], `${String(row.arch)} ${k}`).toBeLessThanOrEqual(k === 'BN-train logits' ? 1e-3 : 1e-4);
-      }
-    }
   });
 
   it('one KD+ML online step: the same loss terms (1e-5), updated weights and BatchNorm running statistics (1e-4) as PyTorch', async () => {

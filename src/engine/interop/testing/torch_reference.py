@@ -6,7 +6,8 @@ real PyTorch and torchvision (/usr/bin/python3). One job per call, described by 
   BatchNorm statistics and affine parameters (so every tensor of the state dict matters), saved as
   .pth (torch.save) or .safetensors; a fixed input's logits in eval mode and in train mode (BatchNorm
   on batch statistics, dropout and stochastic depth off), and the running statistics after that
-  one train-mode forward.
+  one train-mode forward; the train-mode logits and statistics also from a float64 copy of the
+  network (`train64`, `bn64.*`), the exact answer both float32 libraries are measured against.
 - "step": one KD+ML online step of a cohort (teacher CE; students alpha CE + beta KD + gamma ML,
   tempered KL with detached targets, batchmean) with SGD (momentum, L2 weight decay, PyTorch's
   semantics), from the weights and batch the test wrote; the loss terms and every tensor after.
@@ -16,6 +17,7 @@ real PyTorch and torchvision (/usr/bin/python3). One job per call, described by 
 
 Data goes both ways as .safetensors (read and written by python/to_torchscript.py's helpers).
 """
+import copy
 import json
 import os
 import sys
@@ -79,10 +81,17 @@ def zoo(job):
         with torch.no_grad():
             m.eval()
             y_eval = m(x)
+            # The same network in float64, before the train-mode forward moves its statistics: the
+            # exact answer against which float32's own rounding (PyTorch's and ours) is measured.
+            m64 = copy.deepcopy(m).double()
             random_layers_off(m)
             y_train = m(x)
-        ref = {"eval": y_eval, "train": y_train}
+            random_layers_off(m64)
+            y_train64 = m64(x.double())
+        ref = {"eval": y_eval, "train": y_train, "train64": y_train64}
         ref.update({f"bn.{k}": v for k, v in bn_stats(m).items()})
+        ref.update({f"bn64.{k}": v for k, v in bn_stats(m64).items()})
+        del m64
         write_safetensors(os.path.join(job["out"], f"{arch}.ref.safetensors"), ref)
         del m, sd
 
