@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkBatchNorm } from './checks';
+import { checkBatchNorm, checkBatchNormRelu } from './checks';
 import { disableFastKernels, enableFastKernels } from './fastKernels';
 import { FastBatchNormalization } from './FastBatchNorm';
 import { gpuTestsEnabled, setUpWebGPU } from './gpuTesting';
@@ -13,6 +13,16 @@ describe.skipIf(!gpuTestsEnabled)('BatchNormTrain (WebGPU)', () => {
     expect(results.some((r) => r.case.includes('passes=1'))).toBe(true);
     expect(results.some((r) => r.case.includes('passes=2'))).toBe(true);
     for (const r of results) expect(r.relErr, r.case).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('BatchNorm + ReLU fused: y, dx, dgamma, dbeta and the moving statistics match BatchNorm then relu within 1e-4', async () => {
+    const results = await checkBatchNormRelu();
+    expect(results.some((r) => r.case.includes('passes=1'))).toBe(true);
+    expect(results.some((r) => r.case.includes('passes=2'))).toBe(true);
+    for (const r of results) {
+      expect(r.case).toContain('fused=true');
+      expect(r.relErr, r.case).toBeLessThanOrEqual(1e-4);
+    }
   });
 
   it("updates the moving variance with the unbiased batch variance (PyTorch's running_var), one pass and two", async () => {
