@@ -55,6 +55,13 @@ const StockBatchNormalization = tf.layers.batchNormalization({}).constructor as 
  */
 const rectified = new WeakSet<tf.Tensor>();
 
+let reluFusion = true;
+
+/** Turn the BatchNorm + ReLU fusion off (the pair then runs as two layers) or back on: to compare. */
+export function setBatchNormReluFusion(on: boolean): void {
+  reluFusion = on;
+}
+
 export class FastBatchNormalization extends StockBatchNormalization {
   /**
    * Apply the following ReLU on the fused path. Not part of the config (a loaded model has it off);
@@ -73,7 +80,7 @@ export class FastBatchNormalization extends StockBatchNormalization {
     }
     const mm = ensureExclusive(b, self.movingMean.read());
     const mv = ensureExclusive(b, self.movingVariance.read());
-    const relu = this.fuseRelu;
+    const relu = this.fuseRelu && reluFusion;
     const attrs = { epsilon: self.epsilon, momentum: self.momentum, relu };
     const fused = tf.customGrad(((xi: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
       const [y, stats] = batchNormTrain4(xi, gamma, beta, mm, mv, attrs);
