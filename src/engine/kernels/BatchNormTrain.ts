@@ -11,6 +11,14 @@
  * - 'CohortBatchNormGrad' {x, dy, gamma, stats} -> [dx, dgamma, dbeta], 1 or 2 dispatches:
  *   dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * rstd * (dy - (dbeta + xhat * dgamma) / R).
  *
+ * - With `relu` (attribute of the forward; the gradient takes the forward's y as a fifth input) the
+ *   pair is BatchNorm + ReLU: y = max(0, bn(x)), and the gradient masks dy by y > 0 (exactly where
+ *   the ReLU's input was positive) before the sums above: g = dy * step(y) replaces dy in dbeta,
+ *   dgamma and dx. The same dispatches as without the ReLU, so the pair saves the Relu forward and
+ *   ReluGrad dispatches. The mask is read from the saved y rather than recomputed from x and the
+ *   statistics: y is alive anyway (the next convolution keeps it), and a recomputation in another
+ *   shader could round bn(x) differently near 0. ./FastBatchNorm.ts decides when a pair is fused.
+ *
  * Stock tfjs builds the same step from moments + batchNorm + moving-average ops and differentiates
  * through all of them: about a dozen dispatches forward and two dozen backward per layer. Sums use a
  * per-channel shift (the channel's first value) so the one-pass variance does not cancel.
