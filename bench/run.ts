@@ -18,7 +18,8 @@
  * is validated and counted but nothing runs, so dispatches per step and pool memory at 224 px are
  * counted without a GPU; times and losses mean nothing there), --calibrate [N] (GEMM TFLOP/s of the
  * convolution kernels on the N costliest V1 shapes, fast vs stock: ./calibrate.ts), --dawn MODULE
- * (Dawn's module; default ./webgpu/index.js beside this file if present, else the `webgpu` package).
+ * (Dawn's module; default ./webgpu/index.js beside this file if present, else the `webgpu` package),
+ * --no-bn-relu-fusion (BatchNorm + ReLU pairs as two layers while fast, to compare).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +29,7 @@ import { assembleBatch, drawAugment, type Batch } from '../src/engine/batch';
 import { defaultRunConfig, type RunConfig } from '../src/core/config';
 import { runAllChecks, type CheckResult } from '../src/engine/kernels/checks';
 import { disableFastKernels, enableFastKernels, FAST_FLAGS } from '../src/engine/kernels/fastKernels';
+import { setBatchNormReluFusion } from '../src/engine/kernels/FastBatchNorm';
 import { setReplayEnabled } from '../src/engine/kernels/state';
 import type { StepGraphStats } from '../src/engine/stepGraph';
 import { startDawn, type DawnInfo } from '../src/engine/kernels/nodeWebGPU';
@@ -399,6 +401,8 @@ async function main(): Promise<void> {
   const warmup = Math.max(Number(args.warmup ?? 2), modes.includes('replay') ? 3 : 0);
   const flags = parseFlags(args.flags);
   const keepStock = typeof args['stock-kernels'] === 'string' ? args['stock-kernels'].split(',') : undefined;
+  const bnReluFusion = !args['no-bn-relu-fusion'];
+  setBatchNormReluFusion(bnReluFusion);
   const results: ConfigResult[] = [];
   let calibration: CalibrationRow[] | undefined;
   const report = () => ({
@@ -407,6 +411,7 @@ async function main(): Promise<void> {
     tfjs: tf.version.tfjs,
     fastFlags: flags ?? FAST_FLAGS,
     keepStock,
+    bnReluFusion,
     steps,
     warmup,
     checks,

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkBatchNorm } from './checks';
+import { checkBatchNorm, checkBatchNormRelu } from './checks';
 import { disableFastKernels, enableFastKernels } from './fastKernels';
-import { FastBatchNormalization } from './FastBatchNorm';
+import { FastBatchNormalization, setBatchNormReluFusion } from './FastBatchNorm';
+import { relativeError } from './checks';
+import { buildNetwork } from '../networks/zoo';
 import { gpuTestsEnabled, setUpWebGPU } from './gpuTesting';
 
 describe.skipIf(!gpuTestsEnabled)('BatchNormTrain (WebGPU)', () => {
@@ -13,6 +15,67 @@ describe.skipIf(!gpuTestsEnabled)('BatchNormTrain (WebGPU)', () => {
     expect(results.some((r) => r.case.includes('passes=1'))).toBe(true);
     expect(results.some((r) => r.case.includes('passes=2'))).toBe(true);
     for (const r of results) expect(r.relErr, r.case).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('BatchNorm + ReLU fused: y, dx, dgamma, dbeta and the moving statistics match BatchNorm then relu within 1e-4', async () => {
+    const results = await checkBatchNormRelu();
+    expect(results.some((r) => r.case.includes('passes=1'))).toBe(true);
+    expect(results.some((r) => r.case.includes('passes=2'))).toBe(true);
+    for (const r of results) {
+      expect(r.case).toContain('fused=true');
+      expect(r.relErr, r.case).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('a narrow ResNet18 step at 32 px: fused gradients equal the unfused fast ones, match stock within 1e-4, and leak no tensor', async () => {
+    const model = buildNetwork({ arch: 'resnet18', task: 'classify', classes: 3, inputSize: 32, width: 0.25, seed: 3 });
+    const x = tf.randomNormal([8, 32, 32, 3], 0, 1, 'float32', 31);
+    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3));
+    const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const step = () => tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+    // One step's loss and every gradient, and how many Relu kernels the step ran.
+    const run = async () => {
+      const profile = await tf.profile(() => {
+        const { value, grads } = step();
+        return [value, ...vars.map((v) => grads[v.name])];
+      });
+      const tensors = profile.result as tf.Tensor[];
+      const read = await Promise.all(tensors.map((t) => t.data()));
+      tf.dispose(tensors);
+      return { read, relus: profile.kernels.filter((k) => k.name === 'Relu').length };
+    };
+    try {
+      disableFastKernels();
+      const stock = await run();
+      enableFastKernels();
+      setBatchNormReluFusion(false);
+      const unfused = await run();
+      setBatchNormReluFusion(true);
+      const fused = await run();
+      // 17 ReLUs: the stem's and each block's first follow a BatchNorm alone (9, fused); the 8 after a residual add are not.
+      expect(stock.relus).toBe(17);
+      expect(unfused.relus).toBe(17);
+      expect(fused.relus).toBe(8);
+      const errs = (a: ArrayLike<number>[], b: ArrayLike<number>[]) => a.map((t, i) => relativeError(t, b[i]));
+      // The fused kernels compute the same values in the same order as BatchNorm, Relu and ReluGrad
+      // apart (0 on Dawn/SwiftShader).
+      expect(Math.max(...errs(fused.read, unfused.read))).toBeLessThanOrEqual(1e-6);
+      expect(Math.max(...errs(fused.read, stock.read))).toBeLessThanOrEqual(1e-4);
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        tf.tidy(() => {
+          const { value, grads } = step();
+          tf.dispose([value, ...Object.values(grads)]);
+        });
+        counts.push(tf.memory().numTensors);
+      }
+      expect(new Set(counts).size).toBe(1);
+    } finally {
+      setBatchNormReluFusion(true);
+      disableFastKernels();
+      tf.dispose([x, labels]);
+      model.dispose();
+    }
   });
 
   it("updates the moving variance with the unbiased batch variance (PyTorch's running_var), one pass and two", async () => {

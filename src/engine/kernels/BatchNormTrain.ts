@@ -11,6 +11,14 @@
  * - 'CohortBatchNormGrad' {x, dy, gamma, stats} -> [dx, dgamma, dbeta], 1 or 2 dispatches:
  *   dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * rstd * (dy - (dbeta + xhat * dgamma) / R).
  *
+ * - With `relu` (attribute of the forward; the gradient takes the forward's y as a fifth input) the
+ *   pair is BatchNorm + ReLU: y = max(0, bn(x)), and the gradient masks dy by y > 0 (exactly where
+ *   the ReLU's input was positive) before the sums above: g = dy * step(y) replaces dy in dbeta,
+ *   dgamma and dx. The same dispatches as without the ReLU, so the pair saves the Relu forward and
+ *   ReluGrad dispatches. The mask is read from the saved y rather than recomputed from x and the
+ *   statistics: y is alive anyway (the next convolution keeps it), and a recomputation in another
+ *   shader could round bn(x) differently near 0. ./FastBatchNorm.ts decides when a pair is fused.
+ *
  * Stock tfjs builds the same step from moments + batchNorm + moving-average ops and differentiates
  * through all of them: about a dozen dispatches forward and two dozen backward per layer. Sums use a
  * per-channel shift (the channel's first value) so the one-pass variance does not cancel.
@@ -89,18 +97,25 @@ fn reduceRows(cx: i32, ry: i32) {
  * Pass 1 of either direction: per (chunk, channel) sums of two quantities.
  * forward: a = x - shift, b = (x - shift)^2; backward: a = dy, b = dy * (x - mean).
  */
-function partialShader(ct: number, rl: number, backward: boolean): string {
+function partialShader(ct: number, rl: number, backward: boolean, relu = false): string {
+  // With the fused ReLU the gradient pass also reads y (for the mask) and forwards gamma to pass 2
+  // behind the partial sums: pass 2 binds y instead of gamma to stay within 8 storage buffers.
+  const reluBindings = relu
+    ? `
+@group(0) @binding(5) var<storage, read> y: array<f32>;
+@group(0) @binding(6) var<storage, read> gamma: array<f32>;`
+    : '';
   const bindings = backward
     ? `@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read> stats: array<f32>;
-@group(0) @binding(4) var<uniform> u: U;`
+@group(0) @binding(4) var<uniform> u: U;${reluBindings}`
     : `@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<uniform> u: U;
 @group(0) @binding(3) var<storage, read> guard: array<f32>;`;
   const center = backward ? 'stats[c]' : 'x[c]';
   const body = backward
-    ? `let g = dy[r * u.C + c]; s1 = s1 + g; s2 = s2 + g * (x[r * u.C + c] - center);`
+    ? `let g = ${gradOf('r * u.C + c', relu)}; s1 = s1 + g; s2 = s2 + g * (x[r * u.C + c] - center);`
     : `let d = x[r * u.C + c] - center; s1 = s1 + d; s2 = s2 + d * d;`;
   return /* wgsl */ `${header(ct, rl)}
 @group(0) @binding(0) var<storage, read_write> part: array<f32>;
@@ -125,6 +140,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   if (ry == 0 && c < u.C) {
     part[(chunk * 2) * u.C + c] = red1[cx];
     part[(chunk * 2 + 1) * u.C + c] = red2[cx];
+    ${relu ? 'if (chunk == 0) { part[u.chunks * 2 * u.C + c] = gamma[c]; }' : ''}
   }
   ${backward ? '' : 'if (chunk == 0 && c == 0 && ry == 0) { part[u.chunks * 2 * u.C] = guard[0]; }'}
 }`;
@@ -134,8 +150,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
  * Pass 2 (or the only pass): totals per channel (folded from the partials, or summed here when
  * `single`), then the element-wise output over this workgroup's rows.
  */
-function applyShader(ct: number, rl: number, backward: boolean, single: boolean): string {
-  const inputs = backward ? ['x', 'dy', 'gamma', 'stats'] : ['x', 'gamma', 'beta'];
+function applyShader(ct: number, rl: number, backward: boolean, single: boolean, relu = false): string {
+  // The fused ReLU's gradient reads y for its mask; in two passes gamma comes from pass 1 (see
+  // partialShader) so that the pass stays within 8 storage buffers.
+  const gradInputs = relu ? (single ? ['x', 'dy', 'gamma', 'stats', 'y'] : ['x', 'dy', 'stats', 'y']) : ['x', 'dy', 'gamma', 'stats'];
+  const inputs = backward ? gradInputs : ['x', 'gamma', 'beta'];
+  const gammaOf = backward && relu && !single ? 'part[u.chunks * 2 * u.C + c]' : 'gamma[c]';
   // Outputs: forward y, stats, movingMean, movingVariance; backward dx, dgamma, dbeta.
   const outputs = backward ? ['dx', 'dgamma', 'dbeta'] : ['y', 'statsOut', 'movingMean', 'movingVar'];
   let binding = 0;
@@ -152,7 +172,7 @@ function applyShader(ct: number, rl: number, backward: boolean, single: boolean)
   const center = backward ? 'stats[c]' : 'x[c]';
   const accumulate = single
     ? backward
-      ? `for (var r = ry; r < u.R; r = r + RL) { let g = dy[r * u.C + c]; s1 = s1 + g; s2 = s2 + g * (x[r * u.C + c] - center); }`
+      ? `for (var r = ry; r < u.R; r = r + RL) { let g = ${gradOf('r * u.C + c', relu)}; s1 = s1 + g; s2 = s2 + g * (x[r * u.C + c] - center); }`
       : `for (var r = ry; r < u.R; r = r + RL) { let d = x[r * u.C + c] - center; s1 = s1 + d; s2 = s2 + d * d; }`
     : `for (var k = ry; k < u.chunks; k = k + RL) { s1 = s1 + part[(k * 2) * u.C + c]; s2 = s2 + part[(k * 2 + 1) * u.C + c]; }`;
   const finish = backward
@@ -161,13 +181,13 @@ function applyShader(ct: number, rl: number, backward: boolean, single: boolean)
     let dbetaC = red1[cx];
     let dgammaC = red2[cx] * rstd;
     let mean = stats[c];
-    let scale = gamma[c] * rstd;
+    let scale = ${gammaOf} * rstd;
     let invR = 1.0 / f32(u.R);
     if (chunk == 0 && ry == 0) { dgamma[c] = dgammaC; dbeta[c] = dbetaC; }
     for (var r = r0 + ry; r < r1; r = r + RL) {
       let i = r * u.C + c;
       let xhat = (x[i] - mean) * rstd;
-      dx[i] = scale * (dy[i] - (dbetaC + xhat * dgammaC) * invR);
+      dx[i] = scale * (${gradOf('i', relu)} - (dbetaC + xhat * dgammaC) * invR);
     }`
     : /* wgsl */ `
     let n = f32(u.R);
@@ -191,7 +211,7 @@ function applyShader(ct: number, rl: number, backward: boolean, single: boolean)
     let shift = beta[c] - mean * scale;
     for (var r = r0 + ry; r < r1; r = r + RL) {
       let i = r * u.C + c;
-      y[i] = x[i] * scale + shift;
+      ${relu ? 'let v = x[i] * scale + shift; y[i] = select(v, 0.0, v < 0.0);' : 'y[i] = x[i] * scale + shift;'}
     }`;
   return /* wgsl */ `${header(ct, rl)}
 ${decl.join('\n')}
@@ -219,16 +239,27 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 }`;
 }
 
+/**
+ * The gradient reaching the normalised output at element `i`: dy, or with the fused ReLU dy masked
+ * by y > 0 (y is the ReLU's output, positive exactly where its input is), written as ./ReluGrad.ts
+ * and tfjs's step(x) write it, so a NaN in dy propagates.
+ */
+function gradOf(i: string, relu: boolean): string {
+  return relu ? `(dy[${i}] * select(0.0, 1.0, y[${i}] > 0.0))` : `dy[${i}]`;
+}
+
 function uniformsFor(b: WebGPUBackendInternals, l: BnLayout, eps = 0, decay = 0): GPUBuffer {
   return uniformBuffer(b, [l.R, l.C, l.rowsPerChunk, l.chunks, eps, decay, 0, 0], new Set([0, 1, 2, 3, 6, 7]));
 }
 
-function pipelines(b: WebGPUBackendInternals, l: BnLayout, backward: boolean) {
-  const dir = backward ? 'grad' : 'fwd';
+function pipelines(b: WebGPUBackendInternals, l: BnLayout, backward: boolean, relu: boolean) {
+  const dir = (backward ? 'grad' : 'fwd') + (relu ? '_relu' : '');
   const single = l.chunks === 1;
+  // The forward's partial sums do not depend on the ReLU.
+  const partialKey = backward ? dir : 'fwd';
   return {
-    partial: single ? null : pipelineFor(b, `cohort_bn_${dir}_partial_${l.ct}`, () => partialShader(l.ct, l.rl, backward)),
-    apply: pipelineFor(b, `cohort_bn_${dir}_apply_${l.ct}_${single ? 1 : 2}`, () => applyShader(l.ct, l.rl, backward, single)),
+    partial: single ? null : pipelineFor(b, `cohort_bn_${partialKey}_partial_${l.ct}`, () => partialShader(l.ct, l.rl, backward, backward && relu)),
+    apply: pipelineFor(b, `cohort_bn_${dir}_apply_${l.ct}_${single ? 1 : 2}`, () => applyShader(l.ct, l.rl, backward, single, relu)),
   };
 }
 
@@ -242,12 +273,14 @@ export interface BatchNormTrainAttrs {
   epsilon: number;
   /** Keras convention: moving = moving * momentum + batch * (1 - momentum). */
   momentum: number;
+  /** y = max(0, bn(x)): a ReLU fused into the output (the gradient then needs y, see batchNormGrad4). */
+  relu?: boolean;
 }
 
 const batchNormTrain: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = asInternals(backend);
   const { x, gamma, beta, movingMean, movingVariance } = inputs as Record<string, tf.TensorInfo>;
-  const { epsilon, momentum } = attrs as unknown as BatchNormTrainAttrs;
+  const { epsilon, momentum, relu } = attrs as unknown as BatchNormTrainAttrs;
   const { R, C } = channelsOf(x);
   if (!prepareInPlace(b, movingMean) || !prepareInPlace(b, movingVariance)) {
     throw new Error('CohortBatchNormTrain: the moving statistics are shared with another tensor; pass exclusive buffers');
@@ -256,7 +289,7 @@ const batchNormTrain: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const y = newOutput(b, x.shape);
   const stats = newOutput(b, [2, C]);
   const u = uniformsFor(b, l, epsilon, 1 - momentum);
-  const p = pipelines(b, l, false);
+  const p = pipelines(b, l, false, relu === true);
   const groups: [number, number] = [Math.ceil(C / l.ct), l.chunks];
   const outs = [bufferOf(b, y), bufferOf(b, stats), bufferOf(b, movingMean), bufferOf(b, movingVariance)];
   const ins = [bufferOf(b, x), bufferOf(b, gamma), bufferOf(b, beta)];
@@ -274,23 +307,31 @@ const batchNormTrain: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 
 const batchNormGrad: tf.KernelFunc = ({ inputs, backend }) => {
   const b = asInternals(backend);
-  const { x, dy, gamma, stats } = inputs as Record<string, tf.TensorInfo>;
+  const { x, dy, gamma, stats, y } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo; gamma: tf.TensorInfo; stats: tf.TensorInfo; y?: tf.TensorInfo };
+  const relu = y !== undefined;
   const { R, C } = channelsOf(x);
   const l = bnLayout(R, C);
   const dx = newOutput(b, x.shape);
   const dgamma = newOutput(b, [C]);
   const dbeta = newOutput(b, [C]);
   const u = uniformsFor(b, l);
-  const p = pipelines(b, l, true);
+  const p = pipelines(b, l, true, relu);
   const groups: [number, number] = [Math.ceil(C / l.ct), l.chunks];
   const outs = [bufferOf(b, dx), bufferOf(b, dgamma), bufferOf(b, dbeta)];
-  const ins = [bufferOf(b, x), bufferOf(b, dy), bufferOf(b, gamma), bufferOf(b, stats)];
-  const touched = [x, dy, gamma, stats, dx, dgamma, dbeta];
+  const touched = [x, dy, gamma, stats, dx, dgamma, dbeta, ...(y ? [y] : [])];
   if (p.partial) {
-    const part = scratchBuffer(b, l.chunks * 2 * C * 4);
-    dispatch(b, p.partial, [part, bufferOf(b, x), bufferOf(b, dy), bufferOf(b, stats), u], groups, [x, dy, stats], false);
-    dispatch(b, p.apply, [...outs, ...ins, part, u], groups, touched);
+    // With the ReLU, C floats more: gamma, forwarded by pass 1 (see partialShader).
+    const part = scratchBuffer(b, (l.chunks * 2 * C + (y ? C : 0)) * 4);
+    const common = [part, bufferOf(b, x), bufferOf(b, dy), bufferOf(b, stats), u];
+    if (y) {
+      dispatch(b, p.partial, [...common, bufferOf(b, y), bufferOf(b, gamma)], groups, [x, dy, stats, y, gamma], false);
+      dispatch(b, p.apply, [...outs, bufferOf(b, x), bufferOf(b, dy), bufferOf(b, stats), bufferOf(b, y), part, u], groups, touched);
+    } else {
+      dispatch(b, p.partial, common, groups, [x, dy, stats], false);
+      dispatch(b, p.apply, [...outs, bufferOf(b, x), bufferOf(b, dy), bufferOf(b, gamma), bufferOf(b, stats), part, u], groups, touched);
+    }
   } else {
+    const ins = [bufferOf(b, x), bufferOf(b, dy), bufferOf(b, gamma), bufferOf(b, stats), ...(y ? [bufferOf(b, y)] : [])];
     dispatch(b, p.apply, [...outs, ...ins, u], groups, touched);
   }
   return [dx, dgamma, dbeta];
@@ -320,7 +361,11 @@ export function batchNormTrain4(
   ];
 }
 
-/** Gradient of `batchNormTrain4`'s y with respect to x, gamma and beta. */
-export function batchNormGrad4(x: tf.Tensor, dy: tf.Tensor, gamma: tf.Tensor, stats: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(BN_GRAD, { x, dy, gamma, stats }, {}) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+/**
+ * Gradient of `batchNormTrain4`'s y with respect to x, gamma and beta. Pass the forward's y when it
+ * ran with `relu`: the gradient is then masked by y > 0 before the BatchNorm sums.
+ */
+export function batchNormGrad4(x: tf.Tensor, dy: tf.Tensor, gamma: tf.Tensor, stats: tf.Tensor, reluOutput?: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const inputs: tf.NamedTensorMap = reluOutput ? { x, dy, gamma, stats, y: reluOutput } : { x, dy, gamma, stats };
+  return tf.engine().runKernel(BN_GRAD, inputs, {}) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

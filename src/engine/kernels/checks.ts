@@ -12,7 +12,7 @@ import { chooseSplits, planConvGemm, runConvGemm, type ConvDirection } from './c
 import { webgpuBackend } from './runtime';
 import { bnLayout } from './BatchNormTrain';
 import { disableFastKernels, enableFastKernels, fastKernelsEnabled } from './fastKernels';
-import { FastBatchNormalization } from './FastBatchNorm';
+import { FastBatchNormalization, FusedReluActivation, isRectifiedByBatchNorm } from './FastBatchNorm';
 import { SgdMomentum } from '../optimizer';
 
 export const TOLERANCE = 1e-4;
@@ -347,6 +347,66 @@ export async function checkBatchNorm(cases = BN_CASES): Promise<CheckResult[]> {
 }
 
 // ------------------------------------------------------------------------------------------------
+// BatchNorm + ReLU in training mode (the fused pair against BatchNorm then relu through autodiff)
+
+export const BN_RELU_CASES: { shape: [number, number, number, number]; mean: number; std: number }[] = [
+  { shape: [2, 5, 7, 3], mean: 0, std: 1 },
+  { shape: [4, 33, 17, 3], mean: 3, std: 2 },
+  { shape: [3, 7, 9, 5], mean: -1, std: 1 },
+  { shape: [8, 16, 16, 5], mean: 0, std: 0.5 },
+  { shape: [2, 3, 5, 67], mean: 2, std: 1 },
+  { shape: [4, 16, 16, 67], mean: 0, std: 3 },
+];
+
+export async function checkBatchNormRelu(cases = BN_RELU_CASES): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const c of cases) {
+    const C = c.shape[3];
+    const bn = new FastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9 });
+    bn.fuseRelu = true;
+    const act = new FusedReluActivation({});
+    const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal(c.shape, 0, 1, 'float32', 15), c.std), c.mean));
+    const w = tf.randomNormal(c.shape, 0, 1, 'float32', 16);
+    bn.apply(x, { training: false });
+    const gamma = tf.randomUniform([C], 0.5, 1.5, 'float32', 17);
+    // Betas around zero so that every channel has outputs on both sides of the ReLU.
+    const beta = tf.randomNormal([C], 0, 0.5, 'float32', 18);
+    let fusedPath = false;
+    const forward = (xi: tf.Tensor) => {
+      const z = bn.apply(xi, { training: true }) as tf.Tensor;
+      fusedPath = isRectifiedByBatchNorm(z);
+      return act.apply(z, { training: true }) as tf.Tensor;
+    };
+    const run = async () => {
+      tf.tidy(() => bn.setWeights([gamma, beta, tf.zeros([C]), tf.ones([C])]));
+      const vars = bn.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+      const { value, grads } = tf.tidy(() => {
+        const [dx] = tf.grads((xi: tf.Tensor) => tf.sum(tf.mul(forward(xi), w)))([x]);
+        const vg = tf.variableGrads(() => tf.sum(tf.mul(forward(x), w)) as tf.Scalar, vars);
+        return { value: [forward(x), dx], grads: vg.grads };
+      });
+      const fused = fusedPath;
+      const ws = bn.getWeights();
+      const read = await Promise.all([...value, grads[vars[0].name], grads[vars[1].name], ws[2], ws[3]].map((t) => t.data()));
+      tf.dispose([...value, ...Object.values(grads)]);
+      return { read, fused };
+    };
+    const r = await stockAndFast(run);
+    const parts = ['y', 'dx', 'dgamma', 'dbeta', 'movingMean', 'movingVariance'];
+    const errs = parts.map((_, i) => relativeError(r.fast.read[i], r.stock.read[i]));
+    // The fast run must have taken the fused path and the stock run must not.
+    if (!r.fast.fused || r.stock.fused) errs.push(Infinity);
+    const worst = errs.indexOf(Math.max(...errs));
+    const l = bnLayout(c.shape[0] * c.shape[1] * c.shape[2], C);
+    const name = `x=${c.shape.join('x')} mean=${c.mean} std=${c.std} passes=${l.chunks === 1 ? 1 : 2} fused=${r.fast.fused} worst=${parts[worst] ?? 'path'}`;
+    out.push(result('BatchNormRelu', name, errs));
+    tf.dispose([x, w, gamma, beta]);
+    bn.dispose();
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
 // SGD with momentum and weight decay
 
 export async function checkSgdMomentum(): Promise<CheckResult[]> {
@@ -420,6 +480,7 @@ export async function runAllChecks(opts: { includeFlags?: boolean } = {}): Promi
     ...(await checkConvSplitK()),
     ...(await checkDepthwiseBackpropFilter()),
     ...(await checkBatchNorm()),
+    ...(await checkBatchNormRelu()),
   ];
   if (opts.includeFlags !== false) all.push(...(await checkConv2DBackpropInputFlag()));
   return all;

@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeededDropout, SeededStochasticDepth } from '../customLayers';
-import { fastBatchNormalization } from '../kernels/FastBatchNorm';
+import { fastBatchNormalization, FusedReluActivation } from '../kernels/FastBatchNorm';
 import { deriveSeed } from '../../core/rng';
 
 export type ST = tf.SymbolicTensor;
@@ -137,6 +137,18 @@ export class NetBuilder {
     return apply(fastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: this.name(name) }), x);
   }
 
+  /**
+   * BN -> activation, the BN's output read by nothing else. A ReLU here is fused into the BN's
+   * training kernels on WebGPU (../kernels/FastBatchNorm.ts); the layers stay a stock
+   * BatchNormalization and Activation('relu') in the model's config.
+   */
+  bnAct(x: ST, bnName: string, kind: Act, actName: string): ST {
+    if (kind !== 'relu') return this.act(this.bn(x, bnName), kind, actName);
+    const bn = fastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: this.name(bnName) });
+    bn.fuseRelu = true;
+    return apply(new FusedReluActivation({ name: this.name(actName) }), apply(bn, x));
+  }
+
   act(x: ST, kind: Act, name: string): ST {
     const activation = kind === 'silu' ? 'swish' : kind;
     return apply(tf.layers.activation({ activation, name: this.name(name) }), x);
@@ -145,16 +157,14 @@ export class NetBuilder {
   /** Conv (no bias) -> BN -> optional activation: torchvision's Conv2dNormActivation. The conv is
    * named `${name}_0`, the BN `${name}_1`, the activation `${name}_2`, as in torchvision. */
   convBnAct(x: ST, name: string, o: Omit<ConvOpts, 'bias' | 'activation'>, act: Act | null): ST {
-    let y = this.conv(x, `${name}_0`, { ...o, bias: false });
-    y = this.bn(y, `${name}_1`);
-    return act ? this.act(y, act, `${name}_2`) : y;
+    const y = this.conv(x, `${name}_0`, { ...o, bias: false });
+    return act ? this.bnAct(y, `${name}_1`, act, `${name}_2`) : this.bn(y, `${name}_1`);
   }
 
   /** Depthwise conv -> BN -> activation, named like `convBnAct`. */
   dwBnAct(x: ST, name: string, o: DepthwiseOpts, act: Act): ST {
-    let y = this.depthwise(x, `${name}_0`, o);
-    y = this.bn(y, `${name}_1`);
-    return this.act(y, act, `${name}_2`);
+    const y = this.depthwise(x, `${name}_0`, o);
+    return this.bnAct(y, `${name}_1`, act, `${name}_2`);
   }
 
   maxPool(x: ST, name: string, pool: number, stride: number, padding = 0): ST {

@@ -21,7 +21,7 @@ export function buildDenseNet(b: NetBuilder, arch: DenseNetArch, inputSize: numb
 
   let features = scaleChannels(64, width);
   let x = b.conv(input, 'features_conv0', { filters: features, kernel: 7, stride: 2, padding: 3 });
-  x = b.act(b.bn(x, 'features_norm0'), 'relu', 'features_relu0');
+  x = b.bnAct(x, 'features_norm0', 'relu', 'features_relu0');
   x = b.maxPool(x, 'features_pool0', 3, 2, 1);
 
   const blocks = BLOCKS[arch];
@@ -29,9 +29,9 @@ export function buildDenseNet(b: NetBuilder, arch: DenseNetArch, inputSize: numb
     const block = `features_denseblock${bi + 1}`;
     for (let li = 1; li <= n; li++) {
       const name = `${block}_denselayer${li}`;
-      let y = b.act(b.bn(x, `${name}_norm1`), 'relu', `${name}_relu1`);
+      let y = b.bnAct(x, `${name}_norm1`, 'relu', `${name}_relu1`);
       y = b.conv(y, `${name}_conv1`, { filters: bnSize * growth, kernel: 1, padding: 0 });
-      y = b.act(b.bn(y, `${name}_norm2`), 'relu', `${name}_relu2`);
+      y = b.bnAct(y, `${name}_norm2`, 'relu', `${name}_relu2`);
       y = b.conv(y, `${name}_conv2`, { filters: growth, kernel: 3, padding: 1 });
       // Running concatenation keeps torchvision's channel order: [input, layer1, layer2, ...].
       x = b.concat([x, y], `${name}_concat`);
@@ -40,11 +40,11 @@ export function buildDenseNet(b: NetBuilder, arch: DenseNetArch, inputSize: numb
     if (bi < blocks.length - 1) {
       const name = `features_transition${bi + 1}`;
       features = Math.floor(features / 2);
-      x = b.act(b.bn(x, `${name}_norm`), 'relu', `${name}_relu`);
+      x = b.bnAct(x, `${name}_norm`, 'relu', `${name}_relu`);
       x = b.conv(x, `${name}_conv`, { filters: features, kernel: 1, padding: 0 });
       x = b.avgPool(x, `${name}_pool`, 2, 2);
     }
   });
-  x = b.act(b.bn(x, 'features_norm5'), 'relu', 'features_relu5');
+  x = b.bnAct(x, 'features_norm5', 'relu', 'features_relu5');
   return { input, features: b.globalAvgPool(x, 'avgpool') };
 }

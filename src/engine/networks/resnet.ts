@@ -23,8 +23,7 @@ export function buildResNet(b: NetBuilder, arch: ResNetArch, inputSize: number, 
 
   let inplanes = scaleChannels(64, width);
   let x = b.conv(input, 'conv1', { filters: inplanes, kernel: 7, stride: 2, padding: 3 });
-  x = b.bn(x, 'bn1');
-  x = b.act(x, 'relu', 'relu');
+  x = b.bnAct(x, 'bn1', 'relu', 'relu');
   x = b.maxPool(x, 'maxpool', 3, 2, 1);
 
   for (let stage = 0; stage < 4; stage++) {
@@ -41,14 +40,14 @@ export function buildResNet(b: NetBuilder, arch: ResNetArch, inputSize: number, 
       let y: ST;
       if (bottleneck) {
         y = b.conv(x, `${name}_conv1`, { filters: planes, kernel: 1, padding: 0 });
-        y = b.act(b.bn(y, `${name}_bn1`), 'relu', `${name}_relu1`);
+        y = b.bnAct(y, `${name}_bn1`, 'relu', `${name}_relu1`);
         y = b.conv(y, `${name}_conv2`, { filters: planes, kernel: 3, stride, padding: 1 });
-        y = b.act(b.bn(y, `${name}_bn2`), 'relu', `${name}_relu2`);
+        y = b.bnAct(y, `${name}_bn2`, 'relu', `${name}_relu2`);
         y = b.conv(y, `${name}_conv3`, { filters: out, kernel: 1, padding: 0 });
         y = b.bn(y, `${name}_bn3`);
       } else {
         y = b.conv(x, `${name}_conv1`, { filters: planes, kernel: 3, stride, padding: 1 });
-        y = b.act(b.bn(y, `${name}_bn1`), 'relu', `${name}_relu1`);
+        y = b.bnAct(y, `${name}_bn1`, 'relu', `${name}_relu1`);
         y = b.conv(y, `${name}_conv2`, { filters: planes, kernel: 3, padding: 1 });
         y = b.bn(y, `${name}_bn2`);
       }
