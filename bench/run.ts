@@ -12,7 +12,8 @@
  * runs: eager, record, check), --modes (default fast,replay), --json FILE, --check (kernel
  * correctness first; exit 1 on a failure), --breakdown (dispatches of one step by pipeline),
  * --profile (GPU time per kernel of one eager step, timestamp queries), --flags K=V,... (backend
- * flags while fast), --stock-kernels Conv2D,... (replacement kernels left stock while fast),
+ * flags while fast), --stock-kernels Conv2D,... (replacement kernels left stock while fast;
+ * CohortLoss: the stock losses), --sgd-per-dispatch N (variables per optimiser dispatch, 1 to 4),
  * --size/--width/--batch (override the configs), --adapter (the adapter's features and limits, then
  * exit), --null-device (Dawn's Null backend: every command
  * is validated and counted but nothing runs, so dispatches per step and pool memory at 224 px are
@@ -29,6 +30,7 @@ import { defaultRunConfig, type RunConfig } from '../src/core/config';
 import { runAllChecks, type CheckResult } from '../src/engine/kernels/checks';
 import { disableFastKernels, enableFastKernels, FAST_FLAGS } from '../src/engine/kernels/fastKernels';
 import { setReplayEnabled } from '../src/engine/kernels/state';
+import { setSgdVariablesPerDispatch } from '../src/engine/kernels/SgdMomentumUpdate';
 import type { StepGraphStats } from '../src/engine/stepGraph';
 import { startDawn, type DawnInfo } from '../src/engine/kernels/nodeWebGPU';
 import { trainableParamCount } from '../src/engine/networks';
@@ -399,6 +401,7 @@ async function main(): Promise<void> {
   const warmup = Math.max(Number(args.warmup ?? 2), modes.includes('replay') ? 3 : 0);
   const flags = parseFlags(args.flags);
   const keepStock = typeof args['stock-kernels'] === 'string' ? args['stock-kernels'].split(',') : undefined;
+  if (args['sgd-per-dispatch']) setSgdVariablesPerDispatch(Number(args['sgd-per-dispatch']));
   const results: ConfigResult[] = [];
   let calibration: CalibrationRow[] | undefined;
   const report = () => ({
