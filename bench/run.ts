@@ -12,7 +12,8 @@
  * runs: eager, record, check), --modes (default fast,replay), --json FILE, --check (kernel
  * correctness first; exit 1 on a failure), --breakdown (dispatches of one step by pipeline),
  * --profile (GPU time per kernel of one eager step, timestamp queries), --flags K=V,... (backend
- * flags while fast), --stock-kernels Conv2D,... (replacement kernels left stock while fast),
+ * flags while fast), --stock-kernels Conv2D,... (replacement kernels left stock while fast;
+ * CohortLoss: the stock losses), --sgd-per-dispatch N (variables per optimiser dispatch, 1 to 4),
  * --size/--width/--batch (override the configs), --adapter (the adapter's features and limits, then
  * exit), --null-device (Dawn's Null backend: every command
  * is validated and counted but nothing runs, so dispatches per step and pool memory at 224 px are
@@ -31,6 +32,7 @@ import { runAllChecks, type CheckResult } from '../src/engine/kernels/checks';
 import { disableFastKernels, enableFastKernels, FAST_FLAGS } from '../src/engine/kernels/fastKernels';
 import { setBatchNormReluFusion } from '../src/engine/kernels/FastBatchNorm';
 import { setReplayEnabled } from '../src/engine/kernels/state';
+import { setSgdVariablesPerDispatch } from '../src/engine/kernels/SgdMomentumUpdate';
 import type { StepGraphStats } from '../src/engine/stepGraph';
 import { startDawn, type DawnInfo } from '../src/engine/kernels/nodeWebGPU';
 import { trainableParamCount } from '../src/engine/networks';
@@ -403,6 +405,7 @@ async function main(): Promise<void> {
   const keepStock = typeof args['stock-kernels'] === 'string' ? args['stock-kernels'].split(',') : undefined;
   const bnReluFusion = !args['no-bn-relu-fusion'];
   setBatchNormReluFusion(bnReluFusion);
+  if (args['sgd-per-dispatch']) setSgdVariablesPerDispatch(Number(args['sgd-per-dispatch']));
   const results: ConfigResult[] = [];
   let calibration: CalibrationRow[] | undefined;
   const report = () => ({

@@ -4,9 +4,9 @@
  *
  *   v = mu * v + (g + wd * w);   w = w - lr * v
  *
- * On WebGPU with the fast kernels on (./kernels/fastKernels.ts) each variable is updated by one
- * in-place dispatch (./kernels/SgdMomentumUpdate.ts); on any other backend, or with the fast kernels
- * off, by plain tfjs ops that compute the same thing. Either way this class owns its momentum
+ * On WebGPU with the fast kernels on (./kernels/fastKernels.ts) the variables are updated in place,
+ * two per dispatch within WebGPU's default binding limits (./kernels/SgdMomentumUpdate.ts); on any
+ * other backend, or with the fast kernels off, by plain tfjs ops that compute the same thing. Either way this class owns its momentum
  * buffers (created on a variable's first update, as PyTorch does) and frees them in `dispose`; a
  * step allocates no tensor that outlives it.
  *
@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fastKernelsActive } from './kernels/state';
-import { SgdMomentumKernel } from './kernels/SgdMomentumUpdate';
+import { SgdMomentumKernel, type SgdItem } from './kernels/SgdMomentumUpdate';
 import { ensureExclusive, webgpuBackend } from './kernels/runtime';
 
 export interface SgdMomentumOptions {
@@ -65,6 +65,7 @@ export class SgdMomentum {
         this.kernel = new SgdMomentumKernel(b);
         this.kernelDevice = b.device;
       }
+      const items: SgdItem[] = [];
       for (const v of this.variables) {
         const g = grads[v.name];
         if (!g) continue;
@@ -75,7 +76,8 @@ export class SgdMomentum {
           this.slots.set(v.name, slot);
         }
         // In-place writes need buffers nobody else holds; copy a shared one first (rare: only
-        // after a caller cloned a weight or a momentum buffer).
+        // after a caller cloned a weight or a momentum buffer). This also keeps any two buffers
+        // one dispatch writes apart.
         ensureExclusive(b, v);
         const own = ensureExclusive(b, slot);
         if (own !== slot) {
@@ -83,8 +85,9 @@ export class SgdMomentum {
           slot = tf.keep(own);
           this.slots.set(v.name, slot);
         }
-        this.kernel.run(v.name, v, slot, g, this.lr, this.momentum, this.weightDecay);
+        items.push({ name: v.name, w: v, v: slot, g });
       }
+      this.kernel.runAll(items, this.lr, this.momentum, this.weightDecay);
     } else {
       tf.tidy(() => {
         for (const v of this.variables) {

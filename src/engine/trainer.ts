@@ -36,6 +36,7 @@ import { applyInitialWeights, weightsSourceOf, type WeightsLookup } from './inte
 import { StepRunner } from './stepGraph';
 import { fastKernelsActive, replayEnabled } from './kernels/state';
 import { webgpuBackend } from './kernels/runtime';
+import { createLossReport, fusedLossEnabled, fusedLossSupported, fusedLossTotal, type FusedLossArgs } from './kernels/CohortLoss';
 
 export interface RunResult {
   config: RunConfig;
@@ -166,7 +167,8 @@ function applyUpdate(t: Trainee, grads: tf.NamedTensorMap, weightDecay: number):
   t.optimizer.step(grads);
 }
 
-function lossTermsFor(c: RunConfig, target: tf.Tensor2D, own: tf.Tensor2D, teacher: tf.Tensor2D | null, peers: tf.Tensor2D[], role: Role): LossTerms {
+/** The weights and targets of one network's loss (eq. 4; the teacher and `independent` use CE alone). */
+function lossSetup(c: RunConfig, teacher: tf.Tensor2D | null, peers: tf.Tensor2D[], role: Role) {
   const independent = c.mode === 'independent';
   const w =
     role === 'teacher' || independent
@@ -174,10 +176,37 @@ function lossTermsFor(c: RunConfig, target: tf.Tensor2D, own: tf.Tensor2D, teach
       : { alpha: c.alpha, beta: usesTeacher(c.mode) ? c.beta : 0, gamma: usesPeers(c.mode) ? c.gamma : 0 };
   const t = role === 'teacher' || independent ? null : teacher;
   const p = role === 'teacher' || independent || !usesPeers(c.mode) ? [] : peers;
+  return { ...w, teacher: t, peers: p };
+}
+
+function lossTermsFor(c: RunConfig, target: tf.Tensor2D, own: tf.Tensor2D, teacher: tf.Tensor2D | null, peers: tf.Tensor2D[], role: Role): LossTerms {
+  const a = lossSetup(c, teacher, peers, role);
   if (c.task === 'classify') {
-    return studentLossTerms({ labels: target, student: own, teacher: t, peers: p, ...w, temperature: c.temperature, tSquared: c.tSquared });
+    return studentLossTerms({ labels: target, student: own, ...a, temperature: c.temperature, tSquared: c.tSquared });
   }
-  return boxLossTerms({ target, student: own, teacher: t, peers: p, ...w });
+  return boxLossTerms({ target, student: own, ...a });
+}
+
+/**
+ * The fused loss kernel's arguments for one network (./kernels/CohortLoss.ts): the same terms as
+ * `studentLossTerms`, which drops the KD term without a teacher or when beta is 0, and the ML
+ * term without peers or when gamma is 0.
+ */
+function fusedLossArgsFor(c: RunConfig, target: tf.Tensor2D, own: tf.Tensor2D, teacher: tf.Tensor2D | null, peers: tf.Tensor2D[], role: Role): FusedLossArgs {
+  const a = lossSetup(c, teacher, peers, role);
+  const scale = c.tSquared ? c.temperature * c.temperature : 1;
+  const kd = a.teacher && a.beta !== 0 ? a.teacher : null;
+  const ml = a.peers.length > 0 && a.gamma !== 0 ? a.peers : [];
+  return {
+    labels: target,
+    student: own,
+    teacher: kd,
+    peers: ml,
+    alpha: a.alpha,
+    kdWeight: kd ? a.beta * scale : 0,
+    mlWeight: ml.length ? a.gamma * scale : 0,
+    temperature: c.temperature,
+  };
 }
 
 export interface PhaseSpec {
@@ -358,11 +387,22 @@ export function forwardBackward(
       const outputs = new Map<string, tf.Tensor2D>();
       for (const t of spec.trainees) outputs.set(t.name, t.model.apply(x, { training: true }) as tf.Tensor2D);
       const teacherOut = frozen ?? (spec.teacherName ? outputs.get(spec.teacherName)! : null);
-      const terms = spec.trainees.map((t) => {
+      const inputsOf = (t: Trainee) => {
         const role: Role = t.name === spec.teacherName ? 'teacher' : 'student';
         const peers = role === 'student' ? spec.students.filter((s) => s !== t.name).map((s) => outputs.get(s)!) : [];
-        return lossTermsFor(c, target, outputs.get(t.name)!, teacherOut, peers, role);
-      });
+        return [target, outputs.get(t.name)!, teacherOut, peers, role] as const;
+      };
+      const b = c.task === 'classify' && fastKernelsActive() && fusedLossEnabled() ? webgpuBackend() : null;
+      if (b) {
+        // One loss kernel per network forward and one backward; its terms land in the report.
+        const args = spec.trainees.map((t) => fusedLossArgsFor(c, ...inputsOf(t)));
+        if (args.every((a) => fusedLossSupported(b, a))) {
+          const fusedReport = tf.keep(createLossReport(b, args.length));
+          report = fusedReport;
+          return tf.addN(args.map((a, k) => fusedLossTotal(b, a, fusedReport, k))) as tf.Scalar;
+        }
+      }
+      const terms = spec.trainees.map((t) => lossTermsFor(c, ...inputsOf(t)));
       report = tf.keep(tf.stack(terms.flatMap((t) => [t.ce, t.kd, t.ml, t.total])));
       return tf.addN(terms.map((t) => t.total)) as tf.Scalar;
     }, vars);

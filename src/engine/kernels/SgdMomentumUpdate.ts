@@ -1,14 +1,21 @@
 /// <reference types="@webgpu/types" />
 /**
  * SGD with momentum and L2 weight decay (PyTorch's torch.optim.SGD, no dampening, no Nesterov),
- * one dispatch per variable, in place:
+ * in place, several variables per dispatch:
  *
  *   v = mu * v + (g + wd * w);   w = w - lr * v
  *
  * Stock tfjs spends six dispatches per variable on the same update (g + wd*w: 2; MomentumOptimizer:
  * 4). The weight and its momentum buffer are both rewritten by the same thread, so no temporary is
- * ever allocated. Called by `SgdMomentum` (../optimizer.ts), which owns the momentum buffers and
- * checks that neither buffer is shared before writing it in place.
+ * ever allocated. One dispatch binds up to `variablesPerDispatch` variables (weight, momentum,
+ * gradient each, plus the guard: 2 variables within WebGPU's default of 8 storage buffers per
+ * stage, which tfjs-backend-webgpu does not raise), its threads striding over the variables'
+ * elements laid end to end; every element gets the same arithmetic as with one variable per
+ * dispatch, so the weights are bit-identical either way. Gathering every variable of a network
+ * into one dispatch would instead need the weights and gradients copied into arenas and the
+ * weights copied back (3 copies per variable and three times the bytes moved), since tfjs owns
+ * each variable's buffer. Called by `SgdMomentum` (../optimizer.ts), which owns the momentum
+ * buffers and checks that no buffer it writes is shared before writing it in place.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { bufferOf, dispatch, pipelineFor, stepGuard, type WebGPUBackendInternals } from './runtime';
@@ -42,10 +49,73 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 }
 
+/** The update of `k` (2 to 4) variables, elements of variable j at [e_{j-1}, e_j) of the stride loop. */
+function groupShader(vec4: boolean, k: number): string {
+  const T = vec4 ? 'vec4<f32>' : 'f32';
+  let binds = '';
+  let body = '';
+  for (let j = 0; j < k; j++) {
+    binds += `
+@group(0) @binding(${3 * j}) var<storage, read_write> w${j}: array<${T}>;
+@group(0) @binding(${3 * j + 1}) var<storage, read_write> v${j}: array<${T}>;
+@group(0) @binding(${3 * j + 2}) var<storage, read> g${j}: array<${T}>;`;
+    const start = j === 0 ? '0u' : `s.e${j - 1}`;
+    body += `${j === 0 ? '' : ' else '}if (i < s.e${j}) {
+      let x = i - ${start};
+      let wi = w${j}[x];
+      let vi = p.mu * v${j}[x] + (g${j}[x] + p.wd * wi);
+      v${j}[x] = vi;
+      w${j}[x] = wi - p.lr * vi;
+    }`;
+  }
+  return /* wgsl */ `
+struct Params { lr: f32, mu: f32, wd: f32, pad: f32 };
+struct Ends { e0: u32, e1: u32, e2: u32, e3: u32 };
+${binds}
+@group(0) @binding(${3 * k}) var<uniform> p: Params;
+@group(0) @binding(${3 * k + 1}) var<uniform> s: Ends;
+@group(0) @binding(${3 * k + 2}) var<storage, read> guard: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  if (guard[0] == 0.0) { return; }
+  let stride = nwg.x * ${WG}u;
+  for (var i = gid.x; i < s.e${k - 1}; i = i + stride) {
+    ${body}
+  }
+}`;
+}
+
+/** One variable's update: weight, momentum and gradient, float32 of the same size. */
+export interface SgdItem {
+  name: string;
+  w: tf.TensorInfo;
+  v: tf.TensorInfo;
+  g: tf.TensorInfo;
+}
+
+let maxPerDispatch = 4;
+
+/**
+ * Cap the variables one dispatch updates (1 is one dispatch per variable; the device's storage
+ * buffer limit caps it too). For comparisons: the benchmark, the tests.
+ */
+export function setSgdVariablesPerDispatch(n: number): void {
+  maxPerDispatch = Math.max(1, Math.min(4, Math.floor(n)));
+}
+
+/** How many variables one dispatch updates on `b`. */
+export function variablesPerDispatch(b: WebGPUBackendInternals): number {
+  return Math.max(1, Math.min(maxPerDispatch, Math.floor((b.device.limits.maxStorageBuffersPerShaderStage - 1) / 3)));
+}
+
 /**
  * Per-optimiser GPU state: the hyperparameter block (rewritten only when a value changes) and one
  * size block per variable (written once). Owned buffers, destroyed by `dispose`.
  */
+function sizeOf(t: tf.TensorInfo): number {
+  return t.shape.reduce((a, d) => a * d, 1);
+}
+
 export class SgdMomentumKernel {
   private params: GPUBuffer | null = null;
   private paramValues: [number, number, number] | null = null;
@@ -80,22 +150,54 @@ export class SgdMomentumKernel {
    * the GPU while the step guard (./runtime.ts) reads 0.
    */
   run(name: string, w: tf.TensorInfo, v: tf.TensorInfo, g: tf.TensorInfo, lr: number, mu: number, wd: number): void {
+    this.runAll([{ name, w, v, g }], lr, mu, wd);
+  }
+
+  /**
+   * Update every item in place, `variablesPerDispatch` of them per dispatch (variables whose size
+   * is a multiple of 4 go together, as vec4, the others together as scalars).
+   */
+  runAll(items: SgdItem[], lr: number, mu: number, wd: number): void {
     const b = this.b;
-    const n = w.shape.reduce((a, d) => a * d, 1);
-    if (n === 0) return;
-    const vec4 = n % 4 === 0;
-    const units = vec4 ? n / 4 : n;
     this.setParams(lr, mu, wd);
-    const key = `${name}:${units}`;
+    const k = variablesPerDispatch(b);
+    for (const vec4 of [true, false]) {
+      const group = items.filter((it) => {
+        const n = sizeOf(it.w);
+        return n > 0 && (n % 4 === 0) === vec4;
+      });
+      for (let i = 0; i < group.length; i += k) this.dispatchGroup(group.slice(i, i + k), vec4);
+    }
+  }
+
+  private dispatchGroup(items: SgdItem[], vec4: boolean): void {
+    const b = this.b;
+    const units = items.map((it) => (vec4 ? sizeOf(it.w) / 4 : sizeOf(it.w)));
+    const ends: number[] = [];
+    units.forEach((u, j) => ends.push((j ? ends[j - 1] : 0) + u));
+    const key = `${items.map((it) => it.name).join('|')}:${units.join(',')}`;
     let size = this.sizes.get(key);
     if (!size) {
       size = b.device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-      b.queue.writeBuffer(size, 0, new Uint32Array([units, 0, 0, 0]));
+      const e = new Uint32Array(4);
+      e.set(ends);
+      b.queue.writeBuffer(size, 0, e);
       this.sizes.set(key, size);
     }
-    const pipeline = pipelineFor(b, `cohort_sgd_momentum_${vec4 ? 'v4' : 's'}`, () => shader(vec4));
-    const groups = Math.min(MAX_WORKGROUPS, Math.ceil(units / WG));
-    dispatch(b, pipeline, [bufferOf(b, w), bufferOf(b, v), bufferOf(b, g), this.params!, size, stepGuard(b)], [groups], [w, v, g]);
+    const k = items.length;
+    const pipeline =
+      k === 1
+        ? pipelineFor(b, `cohort_sgd_momentum_${vec4 ? 'v4' : 's'}`, () => shader(vec4))
+        : pipelineFor(b, `cohort_sgd_momentum_${vec4 ? 'v4' : 's'}_x${k}`, () => groupShader(vec4, k));
+    const groups = Math.min(MAX_WORKGROUPS, Math.ceil(ends[k - 1] / WG));
+    const buffers = items.flatMap((it) => [bufferOf(b, it.w), bufferOf(b, it.v), bufferOf(b, it.g)]);
+    dispatch(
+      b,
+      pipeline,
+      [...buffers, this.params!, size, stepGuard(b)],
+      [groups],
+      items.flatMap((it) => [it.w, it.v, it.g]),
+    );
   }
 
   dispose(): void {

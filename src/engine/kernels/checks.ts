@@ -14,6 +14,8 @@ import { bnLayout } from './BatchNormTrain';
 import { disableFastKernels, enableFastKernels, fastKernelsEnabled } from './fastKernels';
 import { FastBatchNormalization, FusedReluActivation, isRectifiedByBatchNorm } from './FastBatchNorm';
 import { SgdMomentum } from '../optimizer';
+import { studentLossTerms } from '../losses';
+import { createLossReport, fusedLossTotal } from './CohortLoss';
 
 export const TOLERANCE = 1e-4;
 
@@ -440,6 +442,75 @@ export async function checkSgdMomentum(): Promise<CheckResult[]> {
 }
 
 // ------------------------------------------------------------------------------------------------
+// The fused classification loss (every CE / KL term of one network, and its logits' gradient)
+
+export interface LossCase {
+  n: number;
+  classes: number;
+  teacher: boolean;
+  peers: number;
+  temperature: number;
+  tSquared: boolean;
+}
+
+export const LOSS_CASES: LossCase[] = [
+  { n: 5, classes: 2, teacher: false, peers: 0, temperature: 4, tSquared: false },
+  { n: 7, classes: 3, teacher: true, peers: 0, temperature: 4, tSquared: false },
+  { n: 16, classes: 10, teacher: false, peers: 1, temperature: 3, tSquared: false },
+  { n: 1, classes: 3, teacher: false, peers: 2, temperature: 2, tSquared: true },
+  { n: 9, classes: 10, teacher: true, peers: 2, temperature: 4, tSquared: true },
+  { n: 3, classes: 2, teacher: true, peers: 1, temperature: 1, tSquared: false },
+  { n: 67, classes: 7, teacher: true, peers: 3, temperature: 6, tSquared: false },
+];
+
+/**
+ * The fused loss against `studentLossTerms` (stock ops on the same backend): each of
+ * [ce, kd, ml, total] as a relative error (absolute where the stock term is 0), and the gradient
+ * w.r.t. the network's logits normwise.
+ */
+export async function checkCohortLoss(cases = LOSS_CASES): Promise<CheckResult[]> {
+  const b = webgpuBackend();
+  if (!b) throw new Error('checkCohortLoss needs the webgpu backend');
+  const out: CheckResult[] = [];
+  let seed = 50;
+  for (const c of cases) {
+    const logits = () => tf.mul(tf.randomNormal([c.n, c.classes], 0, 1, 'float32', seed++), 3) as tf.Tensor2D;
+    const student = logits();
+    const teacher = c.teacher ? logits() : null;
+    const peers = Array.from({ length: c.peers }, logits);
+    const labels = tf.tensor2d(
+      Array.from({ length: c.n * c.classes }, (_, i) => (i % c.classes === (Math.floor(i / c.classes) * 7 + seed) % c.classes ? 1 : 0)),
+      [c.n, c.classes],
+    );
+    const w = { alpha: 0.7, beta: 0.9, gamma: 1.3, temperature: c.temperature };
+    const scale = c.tSquared ? c.temperature * c.temperature : 1;
+    const stockReport = tf.tidy(() => {
+      const t = studentLossTerms({ labels, student, teacher, peers, ...w, tSquared: c.tSquared });
+      return tf.stack([t.ce, t.kd, t.ml, t.total]);
+    });
+    const stockGrad = tf.grad((s: tf.Tensor) => studentLossTerms({ labels, student: s as tf.Tensor2D, teacher, peers, ...w, tSquared: c.tSquared }).total)(
+      student,
+    );
+    const args = { labels, student, teacher, peers, alpha: w.alpha, kdWeight: w.beta * scale, mlWeight: w.gamma * scale, temperature: c.temperature };
+    const report = createLossReport(b, 1);
+    tf.dispose(fusedLossTotal(b, args, report, 0));
+    const fusedGrad = tf.grad((s: tf.Tensor) => {
+      const r = createLossReport(b, 1);
+      const total = fusedLossTotal(b, { ...args, student: s as tf.Tensor2D }, r, 0);
+      r.dispose();
+      return total;
+    })(student);
+    const [sr, fr, sg, fg] = await Promise.all([stockReport.data(), report.data(), stockGrad.data(), fusedGrad.data()]);
+    const terms = Array.from(sr, (v, i) => (v === 0 ? Math.abs(fr[i]) : Math.abs(fr[i] - v) / Math.abs(v)));
+    const name = `n=${c.n} classes=${c.classes} teacher=${c.teacher} peers=${c.peers} T=${c.temperature}${c.tSquared ? ' T^2' : ''}`;
+    out.push(result('CohortLoss', `${name} terms`, terms));
+    out.push(result('CohortLoss', `${name} grad`, [relativeError(fg, sg)]));
+    tf.dispose([student, teacher, ...peers, labels, stockReport, stockGrad, report, fusedGrad].filter((t): t is tf.Tensor => t !== null));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
 // Relu and Sigmoid gradients
 
 export async function checkReluGrad(): Promise<CheckResult[]> {
@@ -472,6 +543,7 @@ async function checkActivationGrad(kernel: string, f: (x: tf.Tensor) => tf.Tenso
 export async function runAllChecks(opts: { includeFlags?: boolean } = {}): Promise<CheckResult[]> {
   const all = [
     ...(await checkSgdMomentum()),
+    ...(await checkCohortLoss()),
     ...(await checkReluGrad()),
     ...(await checkSigmoidGrad()),
     ...(await checkConv2D()),

@@ -11,6 +11,8 @@
  *   DepthwiseConv2dNativeBackpropFilter (./DepthwiseConv2dNativeBackpropFilter.ts);
  * - kernels the engine calls directly when `fastKernelsActive()`: the SGD-momentum update
  *   (../optimizer.ts) and BatchNorm in training mode (./BatchNormTrain.ts via ./FastBatchNorm.ts);
+ * - the classification loss of each network, forward and backward (./CohortLoss.ts, called by
+ *   ../trainer.ts when `fastKernelsActive()`; `keepStock: ['CohortLoss']` leaves the stock losses);
  * - the gradients of Relu and Sigmoid (./ReluGrad.ts, ./SigmoidGrad.ts via ./gradients.ts);
  * - backend flags (`FAST_FLAGS`), restored on disable.
  *
@@ -25,6 +27,7 @@ import { makeDepthwiseConv2dNativeBackpropFilter } from './DepthwiseConv2dNative
 import { registerBatchNormKernels } from './BatchNormTrain';
 import { installGradientOverrides, removeGradientOverrides } from './gradients';
 import { fastKernelsEnabled, setFastKernelsEnabled } from './state';
+import { setFusedLossEnabled } from './CohortLoss';
 
 export { fastKernelsActive, fastKernelsEnabled } from './state';
 
@@ -55,7 +58,10 @@ const savedFlags = new Map<string, number | boolean>();
 export interface FastKernelOptions {
   /** Backend flags to set while on (default `FAST_FLAGS`). */
   flags?: Record<string, number | boolean>;
-  /** Replacement kernels to leave stock (e.g. ['Conv2D', 'FusedConv2D'] to compare one direction). */
+  /**
+   * Replacement kernels to leave stock (e.g. ['Conv2D', 'FusedConv2D'] to compare one direction;
+   * 'CohortLoss' for the stock losses).
+   */
   keepStock?: string[];
 }
 
@@ -73,6 +79,7 @@ export function enableFastKernels(opts: FastKernelOptions = {}): void {
   }
   registerBatchNormKernels();
   installGradientOverrides();
+  setFusedLossEnabled(!opts.keepStock?.includes('CohortLoss'));
   for (const [k, v] of Object.entries(opts.flags ?? FAST_FLAGS)) {
     savedFlags.set(k, tf.env().get(k) as number | boolean);
     tf.env().set(k, v);
@@ -87,6 +94,7 @@ export function disableFastKernels(): void {
   }
   savedKernels.clear();
   removeGradientOverrides();
+  setFusedLossEnabled(true);
   for (const [k, v] of savedFlags) tf.env().set(k, v);
   savedFlags.clear();
   setFastKernelsEnabled(false);
