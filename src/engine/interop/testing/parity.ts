@@ -5,11 +5,12 @@
  * and the zoo check itself. Test code only: imports vitest, Node and onnxruntime-web.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-web';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARCHS } from '../../../core/archs';
 import { suspendDropout } from '../../customLayers';
 import { buildNetwork } from '../../networks/zoo';
@@ -204,4 +205,23 @@ export async function zooParity(dir: string, archs: readonly string[]): Promise<
       expect(row[vsTorch], `${arch} ${vsTorch}`).toBeLessThanOrEqual(1e-2);
     }
   }
+}
+
+/** One test file's part of the zoo (`part`, narrowed by COHORT_PARITY_ARCHS) as a suite: CPU backend, its own temporary folder. */
+export function zooParitySuite(title: string, part: readonly string[]): void {
+  const archs = chosenArchs(part);
+  describe.skipIf(!torchReady() || archs.length === 0)(`zoo parity with torchvision (CPU backend): ${title}`, () => {
+    let dir = '';
+    beforeAll(async () => {
+      await tf.setBackend('cpu');
+      dir = mkdtempSync(join(tmpdir(), 'cohort-parity-zoo-'));
+      ort.env.wasm.numThreads = 1;
+    });
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+    it(`${archs.join(', ')}: torchvision weights in, the same logits (inference and BatchNorm training mode) and running statistics; our export back out`, async () => {
+      await zooParity(dir, archs);
+    });
+  });
 }
