@@ -4,11 +4,11 @@
  *
  *   v = mu * v + (g + wd * w);   w = w - lr * v
  *
- * On WebGPU with the fast kernels on (./kernels/fastKernels.ts) the variables are updated in place,
- * two per dispatch within WebGPU's default binding limits (./kernels/SgdMomentumUpdate.ts); on any
- * other backend, or with the fast kernels off, by plain tfjs ops that compute the same thing. Either way this class owns its momentum
- * buffers (created on a variable's first update, as PyTorch does) and frees them in `dispose`; a
- * step allocates no tensor that outlives it.
+ * On WebGPU with the fast kernels on (./kernels/fastKernels.ts) the variables are updated in
+ * place, two per dispatch within WebGPU's default binding limits (./kernels/SgdMomentumUpdate.ts);
+ * on any other backend, or with the fast kernels off, by plain tfjs ops that compute the same
+ * thing. Either way this class owns its momentum buffers (created on a variable's first update, as
+ * PyTorch does) and frees them in `dispose`; a step allocates no tensor that outlives it.
  *
  * The momentum buffers can be read and restored by variable name for checkpoints (`getState` /
  * `setState`). No DOM: runs in the worker, in Node tests and in the benchmark.

@@ -108,14 +108,15 @@ export function variablesPerDispatch(b: WebGPUBackendInternals): number {
   return Math.max(1, Math.min(maxPerDispatch, Math.floor((b.device.limits.maxStorageBuffersPerShaderStage - 1) / 3)));
 }
 
-/**
- * Per-optimiser GPU state: the hyperparameter block (rewritten only when a value changes) and one
- * size block per variable (written once). Owned buffers, destroyed by `dispose`.
- */
 function sizeOf(t: tf.TensorInfo): number {
   return t.shape.reduce((a, d) => a * d, 1);
 }
 
+/**
+ * Per-optimiser GPU state: the hyperparameter block (rewritten only when a value changes) and one
+ * block of element ranges per group of variables (written once). Owned buffers, destroyed by
+ * `dispose`.
+ */
 export class SgdMomentumKernel {
   private params: GPUBuffer | null = null;
   private paramValues: [number, number, number] | null = null;
@@ -146,15 +147,8 @@ export class SgdMomentumKernel {
   }
 
   /**
-   * Update `w` and `v` in place from gradient `g`; all three float32 of the same size. Skipped on
-   * the GPU while the step guard (./runtime.ts) reads 0.
-   */
-  run(name: string, w: tf.TensorInfo, v: tf.TensorInfo, g: tf.TensorInfo, lr: number, mu: number, wd: number): void {
-    this.runAll([{ name, w, v, g }], lr, mu, wd);
-  }
-
-  /**
-   * Update every item in place, `variablesPerDispatch` of them per dispatch (variables whose size
+   * Update every item in place (skipped on the GPU while the step guard of ./runtime.ts reads 0),
+   * `variablesPerDispatch` of them per dispatch (variables whose size
    * is a multiple of 4 go together, as vec4, the others together as scalars).
    */
   runAll(items: SgdItem[], lr: number, mu: number, wd: number): void {

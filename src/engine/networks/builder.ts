@@ -132,9 +132,13 @@ export class NetBuilder {
     return apply(layer, xin);
   }
 
+  /** torchvision's BatchNorm2d (eps 1e-5, momentum 0.1) as tfjs-layers' BatchNormalization, fused on WebGPU in training mode when the fast kernels are on. */
+  private bnLayer(name: string) {
+    return fastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: this.name(name) });
+  }
+
   bn(x: ST, name: string): ST {
-    // tfjs-layers' BatchNormalization, fused on WebGPU in training mode when the fast kernels are on.
-    return apply(fastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: this.name(name) }), x);
+    return apply(this.bnLayer(name), x);
   }
 
   /**
@@ -144,7 +148,7 @@ export class NetBuilder {
    */
   bnAct(x: ST, bnName: string, kind: Act, actName: string): ST {
     if (kind !== 'relu') return this.act(this.bn(x, bnName), kind, actName);
-    const bn = fastBatchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: this.name(bnName) });
+    const bn = this.bnLayer(bnName);
     bn.fuseRelu = true;
     return apply(new FusedReluActivation({ name: this.name(actName) }), apply(bn, x));
   }
